@@ -1,0 +1,58 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using ViralForge.Core.Clips;
+using ViralForge.Core.Composition;
+using ViralForge.Core.Data;
+using ViralForge.Core.Events;
+using ViralForge.Core.Keyframes;
+using ViralForge.Core.Media;
+using ViralForge.Core.Narration;
+using ViralForge.Core.Pipeline;
+using ViralForge.Core.Publishing;
+using ViralForge.Core.Review;
+using ViralForge.Core.Script;
+using ViralForge.Core.Storage;
+
+namespace ViralForge.Core.Extensions;
+
+public static class CoreServiceCollectionExtensions
+{
+    public static IServiceCollection AddViralForgeCore(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    {
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddNpgsqlDataSource(connectionString);
+        services.AddPooledDbContextFactory<ViralForgeDbContext>(ConfigureDb(connectionString));
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ViralForgeDbContext>>().CreateDbContext());
+
+        services.AddSingleton<ArtifactStore>();
+        services.AddSingleton<Ffmpeg>();
+        services.AddSingleton<PipelineScheduler>();
+        services.AddSingleton<StageEnqueuer>();
+        services.AddSingleton<StageExecutor>();
+        services.AddSingleton<ProgressPublisher>();
+        services.AddTransient<StageJob>();
+        services.AddTransient<StageDispatcher>();
+        services.AddSingleton<PipelineCommands>();
+        services.AddSingleton<PipelineEventBus>();
+        services.AddHostedService<PipelineEventListener>();
+
+        services.AddSingleton<IStageHandler, ScriptStage>();
+        services.AddSingleton<IStageHandler, TitleCardStage>();
+        services.AddSingleton<IStageHandler, MotionClipStage>();
+        services.AddSingleton<IStageHandler, EspeakNarrationStage>();
+        services.AddSingleton<IStageHandler, ComposeStage>();
+        services.AddSingleton<IStageHandler, ReviewStage>();
+        services.AddSingleton<IStageHandler, OutboxPublishStage>();
+        return services;
+    }
+
+    public static Action<DbContextOptionsBuilder> ConfigureDb(string connectionString) =>
+        options => options.UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+}

@@ -1,0 +1,68 @@
+using System.Text;
+using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
+
+namespace ViralForge.Core.Keyframes;
+
+/// <summary>A designed 1080x1920 title card per scene: a gradient, the scene's line, its number.</summary>
+public sealed class TitleCardStage(Ffmpeg ffmpeg) : IStageHandler
+{
+    public const int Width = 1080;
+    public const int Height = 1920;
+
+    private static readonly (string From, string To)[] Palettes =
+    [
+        ("0x1e1b4b", "0x7c3aed"), ("0x0f172a", "0x0ea5e9"), ("0x3f0d12", "0xf97316"),
+        ("0x052e16", "0x22c55e"), ("0x1f2937", "0xec4899"), ("0x172554", "0xfacc15"),
+    ];
+
+    public StageKind Stage => StageKind.Keyframes;
+    public int Version => 1;
+
+    public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
+    {
+        var index = context.Run.SceneIndex!.Value;
+        var palette = Palettes[(int)context.Number("palette", index % Palettes.Length, 0, Palettes.Length - 1)];
+        var textFile = context.WorkFile("text.txt");
+        var badgeFile = context.WorkFile("badge.txt");
+        // Text goes through files so no script text is ever parsed as filter syntax.
+        await File.WriteAllTextAsync(textFile, Wrap(context.Scene.Narration, 20), ct);
+        await File.WriteAllTextAsync(badgeFile, $"{index + 1} / {context.Script.Scenes.Count}", ct);
+        var font = ffmpeg.Options.FontFile;
+        var output = context.WorkFile("keyframe.png");
+        string[] args =
+        [
+            "-f", "lavfi", "-i", $"gradients=s={Width}x{Height}:c0={palette.From}:c1={palette.To}:x0=0:y0=0:x1={Width}:y1={Height}:d=1:r=1",
+            "-vf", $"drawtext=fontfile={font}:textfile={textFile}:fontsize=76:fontcolor=white:line_spacing=18:x=(w-text_w)/2:y=(h-text_h)/2:shadowx=4:shadowy=4:shadowcolor=black@0.5," +
+                   $"drawtext=fontfile={font}:textfile={badgeFile}:fontsize=44:fontcolor=white@0.8:x=(w-text_w)/2:y=h*0.12",
+            "-frames:v", "1", "-update", "1", output,
+        ];
+        await ffmpeg.RunAsync(args, 0, null, ct);
+        return StageOutcome.Produced(new ProducedFile("keyframe", output, "image/png"));
+    }
+
+    /// <summary>Greedy word wrap; drawtext does not wrap by itself.</summary>
+    public static string Wrap(string text, int width)
+    {
+        var lines = new List<string>();
+        var line = new StringBuilder();
+        foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (line.Length > 0 && line.Length + 1 + word.Length > width)
+            {
+                lines.Add(line.ToString());
+                line.Clear();
+            }
+            if (line.Length > 0)
+            {
+                line.Append(' ');
+            }
+            line.Append(word);
+        }
+        if (line.Length > 0)
+        {
+            lines.Add(line.ToString());
+        }
+        return string.Join('\n', lines);
+    }
+}

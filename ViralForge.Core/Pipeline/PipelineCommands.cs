@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using ViralForge.Core.Data;
+using ViralForge.Core.Script;
+
+namespace ViralForge.Core.Pipeline;
+
+public sealed class PipelineCommandException(string message) : Exception(message);
+
+/// <summary>What people (through the UI or the API) can do to the pipeline.</summary>
+public sealed class PipelineCommands(
+    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    PipelineScheduler scheduler,
+    StageEnqueuer enqueuer,
+    TimeProvider time)
+{
+    public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, string actor, CancellationToken ct)
+    {
+        var errors = ScriptValidator.Validate(script);
+        if (errors.Count > 0)
+        {
+            throw new PipelineCommandException(string.Join(" ", errors));
+        }
+        if (brief.Length > 4000)
+        {
+            throw new PipelineCommandException("The brief is longer than 4000 characters.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var video = new Video
+        {
+            Title = script.Title.Trim(),
+            Brief = brief,
+            ScriptJson = script.ToJson(),
+            ParametersJson = (parameters ?? []).ToJsonString(),
+            CreatedBy = actor,
+            Status = VideoStatus.InProgress,
+        };
+        db.Videos.Add(video);
+        var first = scheduler.NewRun(video, StageKind.Script, null, null, null);
+        db.StageRuns.Add(first);
+        Audit(db, actor, "video.create", video.Id.ToString());
+        await db.SaveChangesAsync(ct);
+        await PipelineScheduler.NotifyAsync(db, first, ct);
+        await enqueuer.EnqueueAsync([first], ct);
+        return video;
+    }
+
+    /// <summary>
+    /// Re-runs a stage (or one scene of it) with changed parameters. Its live runs and everything
+    /// downstream that depends on them are superseded; other scenes and other branches stay as they are.
+    /// </summary>
+    public async Task<IReadOnlyList<StageRun>> RetryAsync(Guid videoId, StageKind stage, int? scene, JsonObject? overrides, string actor, CancellationToken ct)
+    {
+        var node = StageGraph.Get(stage);
+        if (!node.PerScene && scene is not null)
+        {
+            throw new PipelineCommandException($"{stage} works on the whole video; it has no scenes.");
+        }
+        if (stage == StageKind.Review)
+        {
+            throw new PipelineCommandException("Review is a person's decision: approve or reject the video instead.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
+        var script = ScriptDocument.Parse(video.ScriptJson).Script
+            ?? throw new PipelineCommandException("The video's script is invalid.");
+        if (scene is { } s && (s < 0 || s >= script.Scenes.Count))
+        {
+            throw new PipelineCommandException($"Scene {s + 1} does not exist; the video has {script.Scenes.Count} scenes.");
+        }
+        var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
+        var targets = node.PerScene
+            ? scene is { } one ? [one] : Enumerable.Range(0, script.Scenes.Count).Select(i => (int?)i).ToList()
+            : new List<int?> { null };
+        foreach (var target in targets)
+        {
+            if (!PipelineScheduler.InputsReady(node, target, script, live))
+            {
+                throw new PipelineCommandException($"{stage} cannot run yet: an earlier stage it needs has not succeeded. Retry that stage first.");
+            }
+        }
+
+        var now = time.GetUtcNow();
+        var affected = new HashSet<StageKind>(StageGraph.Downstream(stage)) { stage };
+        var superseded = live.Where(r => affected.Contains(r.Stage)
+            && (r.SceneIndex is null || scene is null || r.SceneIndex == scene || !StageGraph.Get(stage).PerScene)).ToList();
+        foreach (var run in superseded)
+        {
+            run.SupersededAt = now;
+            live.Remove(run);
+        }
+        await db.SaveChangesAsync(ct);
+
+        var created = new List<StageRun>();
+        foreach (var target in targets)
+        {
+            var previous = superseded.FirstOrDefault(r => r.Stage == stage && r.SceneIndex == target);
+            var run = scheduler.NewRun(video, stage, target, overrides, previous);
+            db.StageRuns.Add(run);
+            live.Add(run);
+            created.Add(run);
+        }
+        video.Status = VideoStatusRules.From(live);
+        video.UpdatedAt = now;
+        Audit(db, actor, "stage.retry", videoId.ToString(), new { stage = stage.ToString(), scene, overrides = overrides?.ToJsonString() });
+        await db.SaveChangesAsync(ct);
+        foreach (var run in created)
+        {
+            await PipelineScheduler.NotifyAsync(db, run, ct);
+        }
+        await tx.CommitAsync(ct);
+        await enqueuer.EnqueueAsync(created, ct);
+        return created;
+    }
+
+    public async Task ApproveAsync(Guid videoId, string reviewer, DateTimeOffset? publishAt, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
+        var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
+        var review = live.FirstOrDefault(r => r.Stage == StageKind.Review && r.Status == StageRunStatus.Waiting)
+            ?? throw new PipelineCommandException("This video is not waiting for review.");
+        review.Status = StageRunStatus.Succeeded;
+        review.FinishedAt = time.GetUtcNow();
+        review.Error = null;
+        db.ReviewDecisions.Add(new ReviewDecision { VideoId = videoId, Outcome = ReviewOutcome.Approved, Reviewer = reviewer });
+        var script = ScriptDocument.Parse(video.ScriptJson).Script!;
+        var created = scheduler.CreateSuccessors(db, video, script, live, review);
+        if (publishAt is { } at)
+        {
+            foreach (var publish in created.Where(r => r.Stage == StageKind.Publish))
+            {
+                publish.NotBefore = at;
+                publish.ParametersJson = new JsonObject { ["publishAt"] = at }.ToJsonString();
+            }
+        }
+        video.Status = VideoStatusRules.From(live);
+        video.UpdatedAt = time.GetUtcNow();
+        Audit(db, reviewer, "video.approve", videoId.ToString(), new { publishAt });
+        await db.SaveChangesAsync(ct);
+        await PipelineScheduler.NotifyAsync(db, review, ct);
+        await tx.CommitAsync(ct);
+        await enqueuer.EnqueueAsync(created, ct);
+    }
+
+    public async Task RejectAsync(Guid videoId, string reviewer, string reason, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            throw new PipelineCommandException("Say why the video is rejected, so the creator knows what to change.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
+        var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
+        var review = live.FirstOrDefault(r => r.Stage == StageKind.Review && r.Status == StageRunStatus.Waiting)
+            ?? throw new PipelineCommandException("This video is not waiting for review.");
+        review.Status = StageRunStatus.Rejected;
+        review.FinishedAt = time.GetUtcNow();
+        review.Error = $"Rejected by {reviewer}: {reason.Trim()}";
+        db.ReviewDecisions.Add(new ReviewDecision { VideoId = videoId, Outcome = ReviewOutcome.Rejected, Reviewer = reviewer, Reason = reason.Trim() });
+        video.Status = VideoStatusRules.From(live);
+        video.UpdatedAt = time.GetUtcNow();
+        Audit(db, reviewer, "video.reject", videoId.ToString(), new { reason });
+        await db.SaveChangesAsync(ct);
+        await PipelineScheduler.NotifyAsync(db, review, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    private static void Audit(ViralForgeDbContext db, string actor, string action, string subject, object? details = null) =>
+        db.AuditLog.Add(new AuditEntry
+        {
+            Actor = actor,
+            Action = action,
+            Subject = subject,
+            DetailsJson = details is null ? null : JsonSerializer.Serialize(details),
+        });
+}

@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ViralForge.Core.Pipeline;
+
+public sealed class PipelineOptions
+{
+    public const string Section = "Pipeline";
+
+    /// <summary>Attempts per stage run before it is dead-lettered (transient failures only).</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 4;
+
+    [Range(0.01, 600)]
+    public double RetryBaseDelaySeconds { get; set; } = 2;
+
+    [Range(0.1, 3600)]
+    public double RetryMaxDelaySeconds { get; set; } = 60;
+
+    [Range(0.2, 60)]
+    public double HeartbeatSeconds { get; set; } = 3;
+
+    /// <summary>A running stage whose heartbeat is older than this is treated as lost and re-run.</summary>
+    [Range(1, 3600)]
+    public double LostAfterSeconds { get; set; } = 15;
+
+    /// <summary>How often each stage's dispatcher sweeps PostgreSQL for due or lost runs.</summary>
+    [Range(1, 59)]
+    public int DispatchEverySeconds { get; set; } = 5;
+
+    [Range(1, 7200)]
+    public double StageTimeoutSeconds { get; set; } = 1800;
+
+    /// <summary>
+    /// Fault injection for resilience tests and drills, keyed by stage name:
+    /// "delay:SECONDS", "fail-transient" or "fail-permanent". Empty in production.
+    /// </summary>
+    public Dictionary<string, string> FaultInjection { get; set; } = [];
+}
+
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    [Required]
+    public string ArtifactsPath { get; set; } = ".data/artifacts";
+
+    [Required]
+    public string OutboxPath { get; set; } = ".data/outbox";
+
+    [Required]
+    public string WorkPath { get; set; } = ".data/work";
+}
+
+public sealed class MediaOptions
+{
+    public const string Section = "Media";
+
+    public string FfmpegPath { get; set; } = "ffmpeg";
+    public string FfprobePath { get; set; } = "ffprobe";
+    public string EspeakPath { get; set; } = "espeak-ng";
+    public string FontFile { get; set; } = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+
+    /// <summary>libx264 preset; slower presets give smaller files at the same quality.</summary>
+    public string X264Preset { get; set; } = "veryfast";
+
+    [Range(0, 51)]
+    public int Crf { get; set; } = 20;
+
+    [Range(1, 3600)]
+    public int ProcessTimeoutSeconds { get; set; } = 600;
+}

@@ -1,0 +1,403 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly;
+using Polly.Retry;
+using ViralForge.Core.Data;
+using ViralForge.Core.Events;
+using ViralForge.Core.Media;
+using ViralForge.Core.Script;
+using ViralForge.Core.Storage;
+
+namespace ViralForge.Core.Pipeline;
+
+/// <summary>
+/// Runs one attempt of one stage run: claim it with a lease, keep a heartbeat, reuse an identical
+/// earlier result or do the work, then record the outcome and its successors in one transaction.
+/// </summary>
+public sealed class StageExecutor(
+    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    IEnumerable<IStageHandler> handlers,
+    ArtifactStore store,
+    PipelineScheduler scheduler,
+    StageEnqueuer enqueuer,
+    ProgressPublisher progress,
+    IOptions<PipelineOptions> options,
+    TimeProvider time,
+    ILogger<StageExecutor> log)
+{
+    private static readonly string WorkerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+    private readonly PipelineOptions _options = options.Value;
+    private readonly Dictionary<StageKind, IStageHandler> _handlers = handlers.ToDictionary(h => h.Stage);
+
+    // Recording an outcome must survive a database restart: retry the (lease-guarded, idempotent) write.
+    private static readonly ResiliencePipeline DbWrites = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<InvalidOperationException>(ex => ex.InnerException is NpgsqlException),
+            MaxRetryAttempts = 8,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(250),
+            MaxDelay = TimeSpan.FromSeconds(5),
+        })
+        .Build();
+
+    public async Task ExecuteAsync(long runId, CancellationToken ct)
+    {
+        var lease = Guid.NewGuid();
+        var claimed = await ClaimAsync(runId, lease, ct);
+        if (claimed is null)
+        {
+            log.LogDebug("Stage run {RunId} is not claimable (done, superseded, or running elsewhere).", runId);
+            return;
+        }
+        var (run, video) = claimed.Value;
+        log.LogInformation("Stage {Stage} scene {Scene} of video {VideoId}: attempt {Attempt} (run {RunId}).", run.Stage, run.SceneIndex, run.VideoId, run.Attempt, run.Id);
+
+        using var runCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        runCts.CancelAfter(TimeSpan.FromSeconds(_options.StageTimeoutSeconds));
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(run.Id, lease, runCts, heartbeatStop.Token);
+        string? workFolder = null;
+        try
+        {
+            if (run.Attempt > _options.MaxAttempts)
+            {
+                throw new PermanentStageException($"The run was started {run.Attempt - 1} times without finishing (the worker was lost each time).");
+            }
+            var handler = _handlers.GetValueOrDefault(run.Stage)
+                ?? throw new PermanentStageException($"No handler is registered for stage {run.Stage}.");
+            var script = ScriptDocument.Parse(video.ScriptJson).Script
+                ?? throw new PermanentStageException("The video's script no longer passes validation; fix it and retry from Script.");
+            var inputs = await LoadInputsAsync(run, script, runCts.Token);
+            var inputHash = InputHash(run, handler, script, inputs);
+
+            if (StageGraph.Get(run.Stage).Reusable && await FindReusableAsync(run, inputHash, runCts.Token) is { } earlier)
+            {
+                log.LogInformation("Stage run {RunId} reuses run {EarlierId} (same input hash).", run.Id, earlier.Id);
+                await CompleteAsync(run.Id, lease, [], earlier.OutputArtifactIds, false, inputHash, earlier.Id, ct);
+                return;
+            }
+
+            workFolder = store.CreateWorkFolder(run.Id, run.Attempt);
+            var context = new StageContext
+            {
+                Run = run,
+                Video = video,
+                Script = script,
+                Parameters = JsonNode.Parse(run.ParametersJson) as JsonObject ?? [],
+                Inputs = inputs,
+                WorkFolder = workFolder,
+                Progress = progress.For(run),
+            };
+            await InjectFaultAsync(run.Stage, runCts.Token);
+            var outcome = await handler.ExecuteAsync(context, runCts.Token);
+
+            var artifacts = new List<Artifact>();
+            foreach (var file in outcome.Files)
+            {
+                var artifact = await store.CommitAsync(run.VideoId, run.Stage, file.Kind, file.Path, file.ContentType, ct);
+                artifact.MediaInfoJson = file.MediaInfoJson;
+                artifacts.Add(artifact);
+            }
+            await CompleteAsync(run.Id, lease, artifacts, artifacts.Select(a => a.Id).ToList(), outcome.AwaitsPerson, inputHash, null, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down: hand the run back so the next server picks it up at once.
+            await ReleaseAsync(run.Id, lease);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            if (ex is OperationCanceledException && runCts.IsCancellationRequested && await IsLeaseLostAsync(run.Id, lease))
+            {
+                log.LogInformation("Stage run {RunId} was superseded or taken over while running; its result is dropped.", run.Id);
+                return;
+            }
+            await FailAsync(run, lease, ex, runCts.IsCancellationRequested && !ct.IsCancellationRequested);
+        }
+        finally
+        {
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+            if (workFolder is not null)
+            {
+                store.DeleteWorkFolder(workFolder);
+            }
+        }
+    }
+
+    private async Task<(StageRun Run, Video Video)?> ClaimAsync(long runId, Guid lease, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = time.GetUtcNow();
+        var staleBefore = now.AddSeconds(-_options.LostAfterSeconds);
+        var claimed = await db.StageRuns
+            .Where(r => r.Id == runId && r.SupersededAt == null
+                && (r.NotBefore == null || r.NotBefore <= now)
+                && (r.Status == StageRunStatus.Queued || (r.Status == StageRunStatus.Running && r.HeartbeatAt < staleBefore)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(r => r.Status, StageRunStatus.Running)
+                .SetProperty(r => r.Attempt, r => r.Attempt + 1)
+                .SetProperty(r => r.StartedAt, now)
+                .SetProperty(r => r.HeartbeatAt, now)
+                .SetProperty(r => r.Worker, WorkerName)
+                .SetProperty(r => r.LeaseId, lease)
+                .SetProperty(r => r.NextAttemptAt, (DateTimeOffset?)null), ct);
+        if (claimed == 0)
+        {
+            return null;
+        }
+        var run = await db.StageRuns.AsNoTracking().Include(r => r.Video).SingleAsync(r => r.Id == runId, ct);
+        await PipelineScheduler.NotifyAsync(db, run, ct);
+        return (run, run.Video!);
+    }
+
+    private async Task HeartbeatAsync(long runId, Guid lease, CancellationTokenSource runCts, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.HeartbeatSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    await using var db = await dbFactory.CreateDbContextAsync(stop);
+                    var now = time.GetUtcNow();
+                    var alive = await db.StageRuns
+                        .Where(r => r.Id == runId && r.LeaseId == lease && r.SupersededAt == null && r.Status == StageRunStatus.Running)
+                        .ExecuteUpdateAsync(s => s.SetProperty(r => r.HeartbeatAt, now), stop);
+                    if (alive == 0)
+                    {
+                        await runCts.CancelAsync();
+                        return;
+                    }
+                }
+                catch (NpgsqlException ex)
+                {
+                    // The database may be restarting; the work goes on and the next beat tries again.
+                    log.LogWarning("Heartbeat for run {RunId} failed: {Message}", runId, ex.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task<List<StageInput>> LoadInputsAsync(StageRun run, ScriptDocument script, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var live = await db.StageRuns.AsNoTracking()
+            .Where(r => r.VideoId == run.VideoId && r.SupersededAt == null && r.Status == StageRunStatus.Succeeded)
+            .ToListAsync(ct);
+        var node = StageGraph.Get(run.Stage);
+        var inputs = new List<StageInput>();
+        foreach (var dep in node.DependsOn)
+        {
+            IEnumerable<int?> scenes = StageGraph.Get(dep).PerScene
+                ? node.PerScene ? [run.SceneIndex] : Enumerable.Range(0, script.Scenes.Count).Select(i => (int?)i)
+                : [null];
+            foreach (var scene in scenes)
+            {
+                var source = live.FirstOrDefault(r => r.Stage == dep && r.SceneIndex == scene)
+                    ?? throw new TransientStageException($"Input from {dep}{(scene is { } s ? $" scene {s + 1}" : "")} is not ready.");
+                var ids = source.OutputArtifactIds;
+                var artifacts = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(ct);
+                inputs.Add(new StageInput(dep, scene, artifacts.OrderBy(a => ids.IndexOf(a.Id)).ToList(), store.Root));
+            }
+        }
+        return inputs;
+    }
+
+    internal static string InputHash(StageRun run, IStageHandler handler, ScriptDocument script, IReadOnlyList<StageInput> inputs)
+    {
+        var parameters = JsonNode.Parse(run.ParametersJson) as JsonObject ?? [];
+        var canonical = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in parameters)
+        {
+            canonical[key] = value?.ToJsonString() ?? "null";
+        }
+        var material = JsonSerializer.Serialize(new
+        {
+            stage = run.Stage.ToString(),
+            version = handler.Version,
+            parameters = canonical,
+            script = run.SceneIndex is { } i ? (object)script.Scenes[i] : script,
+            inputs = inputs.Select(x => new { stage = x.Stage.ToString(), x.SceneIndex, sha = x.Artifacts.Select(a => $"{a.Kind}:{a.Sha256}") }),
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
+    }
+
+    private async Task<StageRun?> FindReusableAsync(StageRun run, string inputHash, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var candidates = await db.StageRuns.AsNoTracking()
+            .Where(r => r.VideoId == run.VideoId && r.Stage == run.Stage && r.SceneIndex == run.SceneIndex
+                && r.InputHash == inputHash && r.Status == StageRunStatus.Succeeded && r.Id != run.Id)
+            .OrderByDescending(r => r.FinishedAt)
+            .Take(3)
+            .ToListAsync(ct);
+        foreach (var candidate in candidates)
+        {
+            var ids = candidate.OutputArtifactIds;
+            var artifacts = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(ct);
+            if (artifacts.Count == ids.Count && artifacts.All(a => File.Exists(store.PathFor(a.StoreKey))))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private async Task CompleteAsync(long runId, Guid lease, List<Artifact> newArtifacts, List<Guid> outputIds,
+        bool awaitsPerson, string inputHash, long? reusedFrom, CancellationToken ct)
+    {
+        var created = await DbWrites.ExecuteAsync(async token =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(token);
+            await using var tx = await db.Database.BeginTransactionAsync(token);
+            var runVideoId = await db.StageRuns.Where(r => r.Id == runId).Select(r => r.VideoId).SingleAsync(token);
+            var video = await PipelineScheduler.LockVideoAsync(db, runVideoId, token);
+            var live = await PipelineScheduler.LiveRunsAsync(db, video.Id, token);
+            var run = live.FirstOrDefault(r => r.Id == runId);
+            if (run is null || run.LeaseId != lease || run.Status != StageRunStatus.Running)
+            {
+                log.LogInformation("Stage run {RunId} lost its lease before finishing; its result is dropped.", runId);
+                return [];
+            }
+            db.Artifacts.AddRange(newArtifacts.Select(a => new Artifact
+            {
+                Id = a.Id, VideoId = a.VideoId, Kind = a.Kind, StoreKey = a.StoreKey, ContentType = a.ContentType,
+                Sha256 = a.Sha256, Bytes = a.Bytes, MediaInfoJson = a.MediaInfoJson, CreatedAt = a.CreatedAt,
+            }));
+            run.Status = awaitsPerson ? StageRunStatus.Waiting : StageRunStatus.Succeeded;
+            run.FinishedAt = time.GetUtcNow();
+            run.OutputArtifactIds = outputIds;
+            run.InputHash = inputHash;
+            run.ReusedFromRunId = reusedFrom;
+            run.Error = null;
+            run.LeaseId = null;
+            var script = ScriptDocument.Parse(video.ScriptJson).Script!;
+            var successors = awaitsPerson ? [] : scheduler.CreateSuccessors(db, video, script, live, run);
+            if (run.Stage == StageKind.Publish)
+            {
+                video.PublishedAt = run.FinishedAt;
+                video.PublishedLocation = newArtifacts.FirstOrDefault()?.MediaInfoJson;
+            }
+            video.Status = VideoStatusRules.From(live);
+            video.UpdatedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(token);
+            await PipelineScheduler.NotifyAsync(db, run, token);
+            await tx.CommitAsync(token);
+            return successors;
+        }, ct);
+        await enqueuer.EnqueueAsync(created, ct);
+    }
+
+    private async Task FailAsync(StageRun claimed, Guid lease, Exception ex, bool timedOut)
+    {
+        var permanent = ex is PermanentStageException or ScriptInvalidException
+            || ex is ExternalToolException { Transient: false };
+        var reason = timedOut
+            ? $"The stage did not finish within {_options.StageTimeoutSeconds:0} s."
+            : ex is PermanentStageException or TransientStageException or ExternalToolException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+        var logTail = (ex as ExternalToolException)?.StdErrTail;
+        if (permanent)
+        {
+            log.LogWarning("Stage run {RunId} failed permanently: {Reason}", claimed.Id, reason);
+        }
+        else
+        {
+            log.LogWarning(ex, "Stage run {RunId} attempt {Attempt} failed: {Reason}", claimed.Id, claimed.Attempt, reason);
+        }
+
+        await DbWrites.ExecuteAsync(async token =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(token);
+            await using var tx = await db.Database.BeginTransactionAsync(token);
+            var video = await PipelineScheduler.LockVideoAsync(db, claimed.VideoId, token);
+            var live = await PipelineScheduler.LiveRunsAsync(db, video.Id, token);
+            var run = live.FirstOrDefault(r => r.Id == claimed.Id);
+            if (run is null || run.LeaseId != lease || run.Status != StageRunStatus.Running)
+            {
+                return;
+            }
+            var exhausted = permanent || run.Attempt >= _options.MaxAttempts;
+            run.LeaseId = null;
+            run.LogTail = logTail;
+            run.FinishedAt = time.GetUtcNow();
+            if (exhausted)
+            {
+                run.Status = StageRunStatus.DeadLettered;
+                run.Error = permanent
+                    ? $"{reason} (not retried: another attempt cannot fix this)"
+                    : $"{reason} (gave up after {run.Attempt} attempts)";
+            }
+            else
+            {
+                var delay = Backoff.Delay(run.Attempt, _options.RetryBaseDelaySeconds, _options.RetryMaxDelaySeconds, Random.Shared);
+                run.Status = StageRunStatus.RetryWaiting;
+                run.NextAttemptAt = time.GetUtcNow() + delay;
+                run.Error = $"Attempt {run.Attempt} of {_options.MaxAttempts} failed: {reason}. Next attempt in {delay.TotalSeconds:0.0} s.";
+            }
+            video.Status = VideoStatusRules.From(live);
+            video.UpdatedAt = time.GetUtcNow();
+            await db.SaveChangesAsync(token);
+            await PipelineScheduler.NotifyAsync(db, run, token, run.Error);
+            await tx.CommitAsync(token);
+        }, CancellationToken.None);
+    }
+
+    private async Task ReleaseAsync(long runId, Guid lease)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync();
+            await db.StageRuns.Where(r => r.Id == runId && r.LeaseId == lease && r.Status == StageRunStatus.Running)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(r => r.Status, StageRunStatus.Queued)
+                    .SetProperty(r => r.Attempt, r => r.Attempt - 1)
+                    .SetProperty(r => r.LeaseId, (Guid?)null)
+                    .SetProperty(r => r.EnqueuedAt, (DateTimeOffset?)null));
+        }
+        catch (NpgsqlException ex)
+        {
+            log.LogWarning("Could not hand back run {RunId} on shutdown ({Message}); the sweeper will recover it.", runId, ex.Message);
+        }
+    }
+
+    private async Task<bool> IsLeaseLostAsync(long runId, Guid lease)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        return !await db.StageRuns.AnyAsync(r => r.Id == runId && r.LeaseId == lease && r.SupersededAt == null);
+    }
+
+    private async Task InjectFaultAsync(StageKind stage, CancellationToken ct)
+    {
+        if (!_options.FaultInjection.TryGetValue(stage.ToString(), out var fault) || string.IsNullOrWhiteSpace(fault))
+        {
+            return;
+        }
+        if (fault.StartsWith("delay:", StringComparison.Ordinal) && double.TryParse(fault.AsSpan(6), System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            await Task.Delay(TimeSpan.FromSeconds(seconds), time, ct);
+            return;
+        }
+        throw fault switch
+        {
+            "fail-transient" => new TransientStageException($"Injected transient fault in {stage} (Pipeline:FaultInjection)."),
+            "fail-permanent" => new PermanentStageException($"Injected permanent fault in {stage} (Pipeline:FaultInjection)."),
+            _ => new PermanentStageException($"Unknown fault injection '{fault}' for {stage}."),
+        };
+    }
+}
+
+public sealed class ScriptInvalidException(string message) : Exception(message);

@@ -1,0 +1,122 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
+
+namespace ViralForge.Core.Script;
+
+public sealed record SceneScript
+{
+    public string Narration { get; init; } = "";
+    public string Visual { get; init; } = "";
+    public double DurationSeconds { get; init; } = 3;
+}
+
+/// <summary>The script schema every script source (manual form, LLM, API) must satisfy.</summary>
+public sealed record ScriptDocument
+{
+    public string Title { get; init; } = "";
+    public string Hook { get; init; } = "";
+    public List<SceneScript> Scenes { get; init; } = [];
+    public string CaptionText { get; init; } = "";
+    public List<string> Hashtags { get; init; } = [];
+    public string CallToAction { get; init; } = "";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = false,
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>Parses and validates; a document that fails either comes back with every reason.</summary>
+    public static ScriptParseResult Parse(string json)
+    {
+        ScriptDocument? doc;
+        try
+        {
+            doc = JsonSerializer.Deserialize<ScriptDocument>(json, Json);
+        }
+        catch (JsonException ex)
+        {
+            return new ScriptParseResult(null, [$"The script is not valid JSON for the script schema: {ex.Message}"]);
+        }
+        if (doc is null)
+        {
+            return new ScriptParseResult(null, ["The script is empty."]);
+        }
+        var errors = ScriptValidator.Validate(doc);
+        return new ScriptParseResult(errors.Count == 0 ? doc : null, errors);
+    }
+}
+
+public sealed record ScriptParseResult(ScriptDocument? Script, IReadOnlyList<string> Errors)
+{
+    public bool IsValid => Script is not null;
+}
+
+public static partial class ScriptValidator
+{
+    public const int MinScenes = 4;
+    public const int MaxScenes = 10;
+    public const double MinSceneSeconds = 2;
+    public const double MaxSceneSeconds = 4;
+    public const int MaxNarrationChars = 300;
+
+    public static IReadOnlyList<string> Validate(ScriptDocument doc)
+    {
+        var errors = new List<string>();
+        Text(errors, "Title", doc.Title, 1, 100);
+        Text(errors, "Hook", doc.Hook, 0, 200);
+        Text(errors, "Caption text", doc.CaptionText, 0, 300);
+        Text(errors, "Call to action", doc.CallToAction, 0, 200);
+
+        if (doc.Scenes.Count is < MinScenes or > MaxScenes)
+        {
+            errors.Add($"A script needs {MinScenes} to {MaxScenes} scenes; this one has {doc.Scenes.Count}.");
+        }
+        for (var i = 0; i < doc.Scenes.Count; i++)
+        {
+            var scene = doc.Scenes[i];
+            var label = $"Scene {i + 1}";
+            Text(errors, $"{label} narration", scene.Narration, 1, MaxNarrationChars);
+            Text(errors, $"{label} visual description", scene.Visual, 1, 400);
+            if (double.IsNaN(scene.DurationSeconds) || scene.DurationSeconds is < MinSceneSeconds or > MaxSceneSeconds)
+            {
+                errors.Add($"{label} lasts {scene.DurationSeconds} s; each scene must last {MinSceneSeconds}–{MaxSceneSeconds} s (longer clips drift).");
+            }
+        }
+
+        if (doc.Hashtags.Count > 15)
+        {
+            errors.Add($"At most 15 hashtags; this script has {doc.Hashtags.Count}.");
+        }
+        foreach (var tag in doc.Hashtags.Where(t => !HashtagPattern().IsMatch(t)))
+        {
+            errors.Add($"Hashtag \"{Shorten(tag)}\" must be letters, digits or underscores (1–50), optionally starting with #.");
+        }
+        return errors;
+    }
+
+    private static void Text(List<string> errors, string field, string? value, int min, int max)
+    {
+        var length = value?.Trim().Length ?? 0;
+        if (length < min)
+        {
+            errors.Add($"{field} is required.");
+        }
+        else if (length > max)
+        {
+            errors.Add($"{field} is {length} characters; the limit is {max}.");
+        }
+        if (value is not null && value.Any(c => char.IsControl(c) && c is not '\n'))
+        {
+            errors.Add($"{field} contains control characters; remove them.");
+        }
+    }
+
+    private static string Shorten(string s) => s.Length <= 30 ? s : s[..30] + "…";
+
+    [GeneratedRegex(@"^#?[\p{L}\p{N}_]{1,50}$")]
+    private static partial Regex HashtagPattern();
+}

@@ -1,0 +1,135 @@
+using System.Security.Claims;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using ViralForge.Core.Data;
+using ViralForge.Core.Pipeline;
+using ViralForge.Core.Script;
+using ViralForge.Core.Storage;
+using ViralForge.Web.Security;
+using ViralForge.Web.Videos;
+
+namespace ViralForge.Web.Api;
+
+public sealed record CreateVideoRequest(string? Brief, ScriptDocument? Script, JsonObject? Parameters);
+
+public sealed record RejectRequest(string? Reason);
+
+public sealed record ApproveRequest(DateTimeOffset? PublishAt);
+
+public sealed record RetryRequest(int? Scene, JsonObject? Parameters);
+
+/// <summary>The REST API: what the studio does, for scripts and other tools. Authenticated by API key or cookie.</summary>
+public static class VideoEndpoints
+{
+    public static IEndpointRouteBuilder MapVideoApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("ViralForge");
+        api.MapGet("/videos", async (VideoQueries q, int? take, CancellationToken ct) => Results.Ok(await q.ListAsync(Math.Clamp(take ?? 50, 1, 500), ct)))
+            .RequireAuthorization(Policies.View);
+        api.MapGet("/videos/{id:guid}", async (Guid id, VideoQueries q, CancellationToken ct) =>
+                await q.GetAsync(id, ct) is { } video ? Results.Ok(video) : Problem404(id))
+            .RequireAuthorization(Policies.View);
+        api.MapPost("/videos", CreateAsync).RequireAuthorization(Policies.Create);
+        api.MapPost("/videos/{id:guid}/approve", async (Guid id, ApproveRequest? body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+                await RunAsync(() => commands.ApproveAsync(id, Actor(user), body?.PublishAt, ct), id))
+            .RequireAuthorization(Policies.Review);
+        api.MapPost("/videos/{id:guid}/reject", async (Guid id, RejectRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+                await RunAsync(() => commands.RejectAsync(id, Actor(user), body.Reason ?? "", ct), id))
+            .RequireAuthorization(Policies.Review);
+        api.MapPost("/videos/{id:guid}/stages/{stage}/retry", RetryAsync).RequireAuthorization(Policies.Create);
+        return app;
+    }
+
+    private static async Task<IResult> CreateAsync(CreateVideoRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (body.Script is null)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["script"] = ["A script is required (title, scenes…); see the README for the schema."] });
+        }
+        var errors = ScriptValidator.Validate(body.Script);
+        if (errors.Count > 0)
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["script"] = errors.ToArray() });
+        }
+        try
+        {
+            var video = await commands.CreateVideoAsync(body.Brief ?? "", body.Script, body.Parameters, Actor(user), ct);
+            return Results.Created($"/api/videos/{video.Id}", new { id = video.Id, status = video.Status.ToString(), url = $"/videos/{video.Id}" });
+        }
+        catch (PipelineCommandException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+        }
+    }
+
+    private static async Task<IResult> RetryAsync(Guid id, string stage, RetryRequest? body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct)
+    {
+        if (!Enum.TryParse<StageKind>(stage, ignoreCase: true, out var kind))
+        {
+            return Results.Problem($"Unknown stage '{stage}'. Stages: {string.Join(", ", Enum.GetNames<StageKind>())}.", statusCode: StatusCodes.Status400BadRequest);
+        }
+        // Scenes are numbered from 1 for people; internally from 0.
+        int? scene = body?.Scene is { } s ? s - 1 : null;
+        try
+        {
+            var runs = await commands.RetryAsync(id, kind, scene, body?.Parameters, Actor(user), ct);
+            return Results.Accepted($"/api/videos/{id}", new { runs = runs.Select(r => new { r.Id, stage = r.Stage.ToString(), scene = r.SceneIndex + 1 }) });
+        }
+        catch (KeyNotFoundException)
+        {
+            return Problem404(id);
+        }
+        catch (PipelineCommandException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static async Task<IResult> RunAsync(Func<Task> action, Guid id)
+    {
+        try
+        {
+            await action();
+            return Results.NoContent();
+        }
+        catch (KeyNotFoundException)
+        {
+            return Problem404(id);
+        }
+        catch (PipelineCommandException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static IResult Problem404(Guid id) => Results.Problem($"Video {id} does not exist.", statusCode: StatusCodes.Status404NotFound);
+
+    public static string Actor(ClaimsPrincipal user) => user.Identity?.Name ?? "unknown";
+}
+
+public static class MediaEndpoints
+{
+    /// <summary>Artifacts with HTTP range support so players can seek.</summary>
+    public static IEndpointRouteBuilder MapMedia(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/media/{id:guid}", async (Guid id, IDbContextFactory<ViralForgeDbContext> dbFactory, ArtifactStore store, CancellationToken ct) =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var artifact = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id, ct);
+            if (artifact is null)
+            {
+                return Results.NotFound();
+            }
+            var path = store.PathFor(artifact.StoreKey);
+            if (!File.Exists(path))
+            {
+                return Results.Problem("The artifact's file is missing from the store.", statusCode: StatusCodes.Status410Gone);
+            }
+            return Results.File(path, artifact.ContentType, fileDownloadName: null, lastModified: artifact.CreatedAt,
+                entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{artifact.Sha256}\""), enableRangeProcessing: true);
+        }).RequireAuthorization(Policies.View);
+        app.MapGet("/api/artifacts/{id:guid}", ([FromRoute] Guid id) => Results.Redirect($"/media/{id}")).RequireAuthorization(Policies.View);
+        return app;
+    }
+}

@@ -1,0 +1,145 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using Hangfire.Storage;
+using ViralForge.Core.Pipeline;
+
+namespace ViralForge.Web.Extensions;
+
+public sealed class WorkerOptions
+{
+    public const string Section = "Workers";
+
+    /// <summary>False on a web-only node: it serves the studio and enqueues, other nodes do the work.</summary>
+    public bool Enabled { get; set; } = true;
+    public int Gpu { get; set; } = 1;
+    public int Media { get; set; } = 2;
+    public int Default { get; set; } = 4;
+}
+
+public static class HangfireSetup
+{
+    public static IServiceCollection AddViralForgeHangfire(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    {
+        services.AddHangfire(cfg => cfg
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(o => o.UseNpgsqlConnection(connectionString), new PostgreSqlStorageOptions
+            {
+                SchemaName = "hangfire",
+                PrepareSchemaIfNecessary = true,
+                // LISTEN/NOTIFY wake-ups plus a short poll: stage pickup well under a second.
+                EnableLongPolling = true,
+                QueuePollInterval = TimeSpan.FromMilliseconds(500),
+                // A crashed worker's job becomes visible again after this; running jobs keep extending it.
+                InvisibilityTimeout = TimeSpan.FromMinutes(2),
+                UseSlidingInvisibilityTimeout = true,
+                DistributedLockTimeout = TimeSpan.FromSeconds(30),
+            }));
+
+        var workers = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
+        if (!workers.Enabled)
+        {
+            return services;
+        }
+        // One server per queue family, so a long GPU job never starves the light work.
+        AddServer(services, "gpu", [Queues.Gpu], workers.Gpu);
+        AddServer(services, "media", [Queues.Media], workers.Media);
+        AddServer(services, "default", [Queues.Default], workers.Default);
+        return services;
+    }
+
+    private static void AddServer(IServiceCollection services, string name, string[] queues, int workers)
+    {
+        if (workers <= 0)
+        {
+            return;
+        }
+        services.AddHangfireServer(o =>
+        {
+            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{name}";
+            o.Queues = queues;
+            o.WorkerCount = workers;
+            o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
+            o.ShutdownTimeout = TimeSpan.FromSeconds(30);
+        });
+    }
+}
+
+/// <summary>The per-stage recurring dispatchers, which admins can pause, resume or trigger.</summary>
+public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage storage, Microsoft.Extensions.Options.IOptions<PipelineOptions> options)
+{
+    private const string PausedHash = "viralforge:dispatchers:paused";
+
+    public sealed record DispatcherState(StageKind Stage, string JobId, bool Paused, DateTime? LastRun, DateTime? NextRun, string? LastState);
+
+    public void RegisterAll()
+    {
+        var paused = Paused();
+        foreach (var node in StageGraph.Nodes)
+        {
+            if (!paused.Contains(node.Stage.ToString()))
+            {
+                Register(node.Stage);
+            }
+        }
+    }
+
+    public void Pause(StageKind stage)
+    {
+        using var connection = storage.GetConnection();
+        connection.SetRangeInHash(PausedHash, [new(stage.ToString(), "1")]);
+        recurring.RemoveIfExists(StageDispatcher.RecurringJobId(stage));
+    }
+
+    public void Resume(StageKind stage)
+    {
+        using (var connection = storage.GetConnection())
+        using (var tx = connection.CreateWriteTransaction())
+        {
+            tx.RemoveHash(PausedHash);
+            foreach (var other in Paused().Where(s => s != stage.ToString()))
+            {
+                tx.SetRangeInHash(PausedHash, [new(other, "1")]);
+            }
+            tx.Commit();
+        }
+        Register(stage);
+    }
+
+    public void Trigger(StageKind stage)
+    {
+        if (Paused().Contains(stage.ToString()))
+        {
+            BackgroundJob.Enqueue<StageDispatcher>(Queues.Default, d => d.DispatchAsync(stage, CancellationToken.None));
+            return;
+        }
+        recurring.Trigger(StageDispatcher.RecurringJobId(stage));
+    }
+
+    public IReadOnlyList<DispatcherState> List()
+    {
+        var paused = Paused();
+        using var connection = storage.GetConnection();
+        var jobs = connection.GetRecurringJobs().ToDictionary(j => j.Id);
+        return StageGraph.Nodes.Select(n =>
+        {
+            var id = StageDispatcher.RecurringJobId(n.Stage);
+            jobs.TryGetValue(id, out var job);
+            return new DispatcherState(n.Stage, id, paused.Contains(n.Stage.ToString()), job?.LastExecution, job?.NextExecution, job?.LastJobState);
+        }).ToList();
+    }
+
+    private void Register(StageKind stage) =>
+        recurring.AddOrUpdate<StageDispatcher>(
+            StageDispatcher.RecurringJobId(stage),
+            Queues.Default,
+            d => d.DispatchAsync(stage, CancellationToken.None),
+            $"*/{options.Value.DispatchEverySeconds} * * * * *");
+
+    private HashSet<string> Paused()
+    {
+        using var connection = storage.GetConnection();
+        return (connection.GetAllEntriesFromHash(PausedHash) ?? new Dictionary<string, string>()).Keys.ToHashSet();
+    }
+}

@@ -1,0 +1,174 @@
+using System.Text.Json;
+using Hangfire;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using MudBlazor.Services;
+using ViralForge.Core.Data;
+using ViralForge.Core.Extensions;
+using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
+using ViralForge.Gpu.Worker;
+using ViralForge.Web.Api;
+using ViralForge.Web.Health;
+using ViralForge.Web.Realtime;
+using ViralForge.Web.Security;
+using ViralForge.Web.Setup;
+using ViralForge.Web.Videos;
+
+namespace ViralForge.Web.Extensions;
+
+public static class WebExtensions
+{
+    public static string ConnectionString(this IConfiguration configuration) =>
+        configuration.GetConnectionString("ViralForge") is { Length: > 0 } cs
+            ? cs
+            : throw new InvalidOperationException("No database configured: set ConnectionStrings__ViralForge (scripts/run does this for the embedded PostgreSQL).");
+
+    public static WebApplicationBuilder AddViralForge(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+        var connectionString = configuration.ConnectionString();
+
+        services.AddViralForgeCore(configuration, connectionString);
+        services.AddViralForgeGpu();
+        services.AddViralForgeHangfire(configuration, connectionString);
+        services.AddOptions<SetupOptions>().Bind(configuration.GetSection(SetupOptions.Section))
+            .PostConfigure(o => o.AdminPassword ??= Environment.GetEnvironmentVariable("VIRALFORGE_ADMIN_PASSWORD"));
+        services.AddSingleton<DispatcherControl>();
+        services.AddSingleton<VideoQueries>();
+        services.AddSingleton<ApiKeyService>();
+        services.AddHostedService<PipelineHubForwarder>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(35));
+
+        services.AddRazorComponents().AddInteractiveServerComponents();
+        services.AddMudServices();
+        services.AddSignalR();
+        services.AddCascadingAuthenticationState();
+        services.AddHttpContextAccessor();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
+
+        AddAuth(services);
+        // Sign-in cookies survive restarts: keys live beside the artifacts, not in memory.
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        services.AddDataProtection()
+            .SetApplicationName("ViralForge")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storage.ArtifactsPath))!, "keys")));
+
+        var media = configuration.GetSection(MediaOptions.Section).Get<MediaOptions>() ?? new MediaOptions();
+        services.AddHealthChecks()
+            .AddCheck<DatabaseHealthCheck>("database")
+            .AddTypeActivatedCheck<ToolHealthCheck>("ffmpeg", media.FfmpegPath, new[] { "-hide_banner", "-version" })
+            .AddTypeActivatedCheck<ToolHealthCheck>("espeak-ng", media.EspeakPath, new[] { "--version" })
+            .AddCheck<ArtifactStoreHealthCheck>("artifact-store")
+            .AddCheck<GpuHealthCheck>("gpu");
+        return builder;
+    }
+
+    private static void AddAuth(IServiceCollection services)
+    {
+        services.AddAuthentication(o =>
+            {
+                o.DefaultScheme = "smart";
+                o.DefaultChallengeScheme = "smart";
+            })
+            .AddPolicyScheme("smart", "Cookie or API key", o =>
+                o.ForwardDefaultSelector = ctx => ctx.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.Header)
+                    ? ApiKeyAuthenticationHandler.SchemeName
+                    : IdentityConstants.ApplicationScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, _ => { })
+            .AddIdentityCookies();
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.LoginPath = "/Account/Login";
+            o.AccessDeniedPath = "/Account/Denied";
+            o.Cookie.Name = "viralforge.auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.SlidingExpiration = true;
+            o.ExpireTimeSpan = TimeSpan.FromHours(12);
+            // APIs answer 401/403 instead of redirecting to a login page.
+            o.Events.OnRedirectToLogin = ctx => ApiAwareRedirect(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => ApiAwareRedirect(ctx, StatusCodes.Status403Forbidden);
+        });
+        services.AddIdentityCore<AppUser>(o =>
+            {
+                o.Password.RequiredLength = 10;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.MaxFailedAccessAttempts = 8;
+                o.User.RequireUniqueEmail = true;
+            })
+            .AddRoles<IdentityRole>()
+            .AddEntityFrameworkStores<ViralForgeDbContext>()
+            .AddSignInManager()
+            .AddDefaultTokenProviders();
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.View, p => p.RequireRole(Roles.Creator, Roles.Reviewer, Roles.Admin))
+            .AddPolicy(Policies.Create, p => p.RequireRole(Roles.Creator, Roles.Admin))
+            .AddPolicy(Policies.Review, p => p.RequireRole(Roles.Reviewer, Roles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+    }
+
+    private static Task ApiAwareRedirect(Microsoft.AspNetCore.Authentication.RedirectContext<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions> ctx, int status)
+    {
+        if (IsMachinePath(ctx.Request.Path))
+        {
+            ctx.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private static bool IsMachinePath(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/media") || path.StartsWithSegments("/health") || path.StartsWithSegments("/hubs");
+
+    public static WebApplication UseViralForge(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseExceptionHandler("/Error", createScopeForErrors: true);
+        }
+        // Friendly pages for people; API clients keep plain status codes.
+        app.UseWhen(ctx => !IsMachinePath(ctx.Request.Path),
+            branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapStaticAssets();
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
+        app.MapVideoApi();
+        app.MapMedia();
+        app.MapAccountEndpoints();
+        app.MapHub<PipelineHub>(PipelineHub.Path);
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions
+        {
+            Authorization = [new HangfireDashboardAuthorization()],
+            DashboardTitle = "ViralForge jobs",
+            AppPath = "/admin/queues",
+        }).RequireAuthorization(Policies.Admin);
+        app.MapGet("/health/live", () => Results.Text("alive")).AllowAnonymous();
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).RequireAuthorization(Policies.View);
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new
+            {
+                status = e.Value.Status.ToString(),
+                description = e.Value.Description,
+                data = e.Value.Data.Count == 0 ? null : e.Value.Data,
+            }),
+        }, new JsonSerializerOptions(JsonSerializerDefaults.Web)));
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using ViralForge.Core.Data;
+using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
+using ViralForge.Gpu.Worker;
+
+namespace ViralForge.Web.Health;
+
+public sealed class DatabaseHealthCheck(IDbContextFactory<ViralForgeDbContext> dbFactory) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var pending = (await db.Database.GetPendingMigrationsAsync(ct)).Count();
+            return pending == 0
+                ? HealthCheckResult.Healthy("PostgreSQL reachable, schema up to date.")
+                : HealthCheckResult.Degraded($"{pending} migration(s) pending.");
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
+        {
+            return HealthCheckResult.Unhealthy("PostgreSQL unreachable: " + ex.Message);
+        }
+    }
+}
+
+/// <summary>Proves a command-line tool runs (not merely that a file exists) by asking its version.</summary>
+public sealed class ToolHealthCheck(string tool, string[] args) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        try
+        {
+            var result = await ProcessRunner.RunAsync(tool, args, TimeSpan.FromSeconds(10), ct);
+            var first = (result.StdOut.Length > 0 ? result.StdOut : result.StdErrTail).Split('\n')[0].Trim();
+            return result.ExitCode == 0 ? HealthCheckResult.Healthy(first) : HealthCheckResult.Unhealthy($"{tool} exited with {result.ExitCode}: {first}");
+        }
+        catch (ExternalToolException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
+        }
+    }
+}
+
+public sealed class ArtifactStoreHealthCheck(IOptions<StorageOptions> options) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        var root = Path.GetFullPath(options.Value.ArtifactsPath);
+        try
+        {
+            Directory.CreateDirectory(root);
+            var probe = Path.Combine(root, $".health-{Guid.NewGuid():N}");
+            await File.WriteAllTextAsync(probe, "ok", ct);
+            File.Delete(probe);
+            var drive = new DriveInfo(root);
+            var freeGb = drive.AvailableFreeSpace / 1024.0 / 1024 / 1024;
+            return freeGb < 2
+                ? HealthCheckResult.Degraded($"Artifact store writable, only {freeGb:0.0} GB free.")
+                : HealthCheckResult.Healthy($"Artifact store writable, {freeGb:0} GB free.");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return HealthCheckResult.Unhealthy($"Artifact store at {root} is not writable: {ex.Message}");
+        }
+    }
+}
+
+public sealed class GpuHealthCheck(GpuWorker gpu) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        var snapshot = gpu.Snapshot();
+        var data = new Dictionary<string, object>
+        {
+            ["provider"] = snapshot.Provider,
+            ["slotHolder"] = snapshot.Holder?.Purpose ?? "idle",
+            ["waiting"] = snapshot.Waiting,
+        };
+        // No GPU work is configured, so the CPU path is expected and said plainly, not hidden.
+        return Task.FromResult(HealthCheckResult.Healthy(snapshot.ProviderNote, data));
+    }
+}

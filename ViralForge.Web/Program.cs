@@ -1,0 +1,19 @@
+using Hangfire;
+using ViralForge.Web.Extensions;
+using ViralForge.Web.Setup;
+
+var builder = WebApplication.CreateBuilder(args);
+// Serves package assets (MudBlazor) from a build output too, not only from a publish folder.
+builder.WebHost.UseStaticWebAssets();
+builder.AddViralForge();
+
+var app = builder.Build();
+app.UseViralForge();
+
+await StudioInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
+app.Services.GetRequiredService<DispatcherControl>().RegisterAll();
+
+await app.RunAsync();
+
+/// <summary>Entry point; public so tests can locate the assembly.</summary>
+public partial class Program;

@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using ViralForge.Core.Data;
+using ViralForge.Core.Pipeline;
+using ViralForge.Web.Security;
+
+namespace ViralForge.Web.Setup;
+
+public sealed class SetupOptions
+{
+    public const string Section = "Setup";
+
+    public string AdminEmail { get; set; } = "admin@viralforge.local";
+
+    /// <summary>From VIRALFORGE_ADMIN_PASSWORD; generated and printed once when empty.</summary>
+    public string? AdminPassword { get; set; }
+
+    public bool CreateDemoVideo { get; set; } = true;
+}
+
+/// <summary>First-start set-up: migrations, roles, the admin account and the demo video.</summary>
+public static class StudioInitializer
+{
+    public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct)
+    {
+        using var scope = services.CreateScope();
+        var sp = scope.ServiceProvider;
+        var log = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Setup");
+        var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SetupOptions>>().Value;
+
+        var db = sp.GetRequiredService<ViralForgeDbContext>();
+        await db.Database.MigrateAsync(ct);
+        log.LogInformation("Database schema is up to date.");
+
+        var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();
+        foreach (var role in Roles.All)
+        {
+            if (!await roles.RoleExistsAsync(role))
+            {
+                await roles.CreateAsync(new IdentityRole(role));
+            }
+        }
+
+        var users = sp.GetRequiredService<UserManager<AppUser>>();
+        if (await users.FindByEmailAsync(options.AdminEmail) is null)
+        {
+            var generated = string.IsNullOrEmpty(options.AdminPassword);
+            var password = generated ? GeneratePassword() : options.AdminPassword!;
+            var admin = new AppUser { UserName = options.AdminEmail, Email = options.AdminEmail, EmailConfirmed = true };
+            var result = await users.CreateAsync(admin, password);
+            if (!result.Succeeded)
+            {
+                throw new InvalidOperationException("Could not create the admin account: " + string.Join(" ", result.Errors.Select(e => e.Description)));
+            }
+            await users.AddToRolesAsync(admin, Roles.All);
+            if (generated)
+            {
+                // Printed to the console once, deliberately not through the logger, so it never reaches log storage.
+                Console.WriteLine($"""
+
+                    ==== ViralForge admin account created ====
+                      user:     {options.AdminEmail}
+                      password: {password}
+                    Shown once. Set VIRALFORGE_ADMIN_PASSWORD to choose it yourself.
+                    ==========================================
+
+                    """);
+            }
+            log.LogInformation("Admin account created.");
+        }
+
+        if (options.CreateDemoVideo && !await db.Videos.AnyAsync(ct))
+        {
+            var commands = sp.GetRequiredService<PipelineCommands>();
+            var video = await commands.CreateVideoAsync(DemoVideo.Brief, DemoVideo.Script(), null, "setup", ct);
+            log.LogInformation("Demo video {VideoId} started.", video.Id);
+        }
+    }
+
+    private static string GeneratePassword()
+    {
+        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+        var chars = Enumerable.Range(0, 20).Select(_ => alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)]);
+        return "Vf-" + new string(chars.ToArray()) + "-9";
+    }
+}
