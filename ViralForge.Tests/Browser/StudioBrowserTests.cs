@@ -1,0 +1,116 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Playwright;
+using ViralForge.Tests.Infrastructure;
+
+namespace ViralForge.Tests.Browser;
+
+/// <summary>A person's flow in a real browser: log in, watch the demo reach review live, play, seek, approve, find it published.</summary>
+[Trait("Category", "Browser")]
+public sealed class StudioBrowserTests
+{
+    internal static async Task<IBrowser> LaunchChromiumAsync(IPlaywright playwright) =>
+        await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = Environment.GetEnvironmentVariable("VIRALFORGE_CHROMIUM") ?? "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
+        });
+
+    internal static async Task LogInAsync(IPage page, Uri baseAddress)
+    {
+        await page.GotoAsync(baseAddress.ToString());
+        await page.WaitForURLAsync("**/Account/Login**");
+        await page.FillAsync("#email", StudioProcess.AdminEmail);
+        await page.FillAsync("#password", StudioProcess.AdminPassword);
+        await page.ClickAsync("#login-submit");
+        await page.WaitForSelectorAsync("#board-title");
+    }
+
+    [Fact]
+    public async Task A_reviewer_watches_the_demo_reach_review_plays_it_approves_it_and_it_is_published()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("browser");
+        var folder = TestEnvironment.NewFolder("browser");
+        await using var studio = new StudioProcess(cs, folder, new() { ["Setup__CreateDemoVideo"] = "true" });
+        await studio.StartAsync();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = 1400, Height = 1000 } });
+        page.SetDefaultTimeout(30_000);
+        await LogInAsync(page, studio.BaseAddress);
+
+        // The board updates by itself (no reload) until the demo waits for review.
+        var status = page.Locator("[data-testid=video-status]").First;
+        await Assertions.Expect(status).ToHaveTextAsync("awaiting review", new() { Timeout = 180_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "board.png") });
+
+        await page.Locator("[data-testid=video-link]").First.ClickAsync();
+        await page.WaitForSelectorAsync("[data-testid=final-cut]");
+        // Every scene's keyframe shows, every clip and narration loads.
+        await Assertions.Expect(page.Locator("[data-testid=keyframe]")).ToHaveCountAsync(6);
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=keyframe]')].every(i => i.complete && i.naturalWidth === 1080)");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=clip]')].length === 6 && [...document.querySelectorAll('[data-testid=clip]')].every(v => v.readyState >= 1 && v.duration >= 1.9)");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=narration]')].length === 6 && [...document.querySelectorAll('[data-testid=narration]')].every(a => a.readyState >= 1 && a.duration > 0.5)");
+
+        // Play the final cut, then seek: seeking needs HTTP range requests.
+        var played = await page.EvaluateAsync<double>(@"async () => {
+            const v = document.querySelector('[data-testid=final-cut]');
+            v.muted = true;
+            await v.play();
+            await new Promise(r => setTimeout(r, 1200));
+            v.pause();
+            return v.currentTime;
+        }");
+        Assert.True(played > 0.3, $"The final cut did not play (currentTime {played}).");
+        var seeked = await page.EvaluateAsync<double>(@"async () => {
+            const v = document.querySelector('[data-testid=final-cut]');
+            const done = new Promise(r => v.addEventListener('seeked', r, { once: true }));
+            v.currentTime = v.duration - 2;
+            await done;
+            return v.duration - v.currentTime;
+        }");
+        Assert.InRange(seeked, 1.5, 2.5);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "video.png"), FullPage = true });
+
+        await page.ClickAsync("[data-testid=approve]");
+        await Assertions.Expect(page.Locator("[data-testid=published]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=video-status]")).ToHaveTextAsync("published");
+
+        var sidecarPath = Directory.GetFiles(studio.OutboxPath, "*.json").Single();
+        using var sidecar = JsonDocument.Parse(await File.ReadAllTextAsync(sidecarPath));
+        var root = sidecar.RootElement;
+        Assert.True(root.GetProperty("aiGenerated").GetBoolean());
+        Assert.Equal("Octopuses are stranger than you think", root.GetProperty("title").GetString());
+        Assert.Contains("#octopus", root.GetProperty("hashtags").EnumerateArray().Select(h => h.GetString()));
+        var mp4 = Path.Combine(studio.OutboxPath, root.GetProperty("file").GetString()!);
+        await using var stream = File.OpenRead(mp4);
+        Assert.Equal(root.GetProperty("sha256").GetString(), Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)));
+        Assert.Empty(Directory.GetFiles(studio.OutboxPath, "*.part"));
+    }
+
+    [Fact]
+    public async Task A_dead_lettered_stage_shows_its_reason_on_the_video_page()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("browserdead");
+        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("browserdead"));
+        await studio.StartAsync(new() { ["Pipeline__FaultInjection__Compose"] = "fail-permanent" });
+        var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief());
+        var db = new PipelineDb(cs);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "Failed", TimeSpan.FromSeconds(120), () => studio.Log);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await LogInAsync(page, studio.BaseAddress);
+        await page.GotoAsync(new Uri(studio.BaseAddress, $"videos/{videoId}").ToString());
+        var alert = page.Locator("[data-testid=dead-letter]");
+        await Assertions.Expect(alert).ToContainTextAsync("Injected permanent fault in Compose");
+        await Assertions.Expect(alert).ToContainTextAsync("Retry from here");
+        await Assertions.Expect(page.Locator("[data-testid=retry-Compose]")).ToBeVisibleAsync();
+        // Everything before the failure is still there to preview.
+        await Assertions.Expect(page.Locator("[data-testid=clip]")).ToHaveCountAsync(4);
+    }
+}

@@ -1,0 +1,49 @@
+using Npgsql;
+
+namespace ViralForge.Tests.Infrastructure;
+
+/// <summary>What scripts/test set up: a throwaway PostgreSQL cluster and a scratch folder.</summary>
+public static class TestEnvironment
+{
+    public static string AdminConnectionString =>
+        Environment.GetEnvironmentVariable("VIRALFORGE_TEST_PG")
+        ?? throw new InvalidOperationException("VIRALFORGE_TEST_PG is not set: run the tests through scripts/test, which starts a throwaway PostgreSQL.");
+
+    public static string Scratch =>
+        Environment.GetEnvironmentVariable("VIRALFORGE_TEST_SCRATCH") is { Length: > 0 } s ? s : Path.GetTempPath();
+
+    public static string NewFolder(string name)
+    {
+        var path = Path.Combine(Scratch, $"{name}-{Guid.NewGuid():N}"[..Math.Min(name.Length + 13, 60)]);
+        Directory.CreateDirectory(path);
+        return path;
+    }
+
+    /// <summary>A fresh, empty database; each test class gets its own.</summary>
+    public static async Task<string> CreateDatabaseAsync(string prefix)
+    {
+        var name = $"vf_{prefix}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        await using (var conn = new NpgsqlConnection(AdminConnectionString))
+        {
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", conn);
+            await cmd.ExecuteNonQueryAsync();
+        }
+        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>Restarts the test cluster (pg_ctl restart) as the PostgreSQL OS user.</summary>
+    public static async Task RestartPostgresAsync()
+    {
+        var data = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_PG_DATA") ?? throw new InvalidOperationException("VIRALFORGE_TEST_PG_DATA is not set.");
+        var bin = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_PG_BIN")!;
+        var user = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_PG_USER")!;
+        var pgCtl = Path.Combine(bin, "pg_ctl");
+        var root = Environment.UserName == "root";
+        var file = root ? "runuser" : pgCtl;
+        string[] pgArgs = ["-D", Path.Combine(data, "data"), "-m", "fast", "-w", "-t", "60", "restart"];
+        string[] args = root ? ["-u", user, "--", pgCtl, .. pgArgs] : pgArgs;
+        var result = await Core.Media.ProcessRunner.RunAsync(file, args, TimeSpan.FromSeconds(90), CancellationToken.None);
+        Assert.True(result.ExitCode == 0, "pg_ctl restart failed: " + result.StdErrTail);
+    }
+}

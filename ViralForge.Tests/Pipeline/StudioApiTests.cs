@@ -1,0 +1,117 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ViralForge.Tests.Infrastructure;
+
+namespace ViralForge.Tests.Pipeline;
+
+[Trait("Category", "Process")]
+public sealed class StudioApiTests(StudioFixture fixture) : IClassFixture<StudioFixture>
+{
+    private HttpClient As(string? role) => fixture.Studio.Client(role is null ? null : fixture.Keys[role]);
+
+    [Fact]
+    public async Task Every_endpoint_checks_the_callers_role()
+    {
+        var id = fixture.VideoId;
+        Assert.Equal(HttpStatusCode.Unauthorized, (await As(null).GetAsync("api/videos")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await fixture.Studio.Client("vf_not-a-real-key").GetAsync("api/videos")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await As(null).GetAsync("health")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await As(null).GetAsync($"media/{Guid.NewGuid()}")).StatusCode);
+        // A creator may not approve; a reviewer may not create or retry.
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("creator").PostAsJsonAsync($"api/videos/{id}/approve", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("reviewer").PostAsJsonAsync("api/videos", new { script = TestScripts.Brief() }, TestScripts.Json)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("reviewer").PostAsJsonAsync($"api/videos/{id}/stages/Clips/retry", new { scene = 1 })).StatusCode);
+        // The job dashboard is for admins only; a creator's key does not open it.
+        Assert.Equal(HttpStatusCode.Forbidden, (await As("creator").GetAsync("hangfire")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await As("admin").GetAsync("hangfire")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await As("reviewer").GetAsync("api/videos")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_invalid_script_is_refused_with_every_reason()
+    {
+        var bad = TestScripts.Brief() with { Title = "", Scenes = [.. TestScripts.Brief().Scenes.Take(2)] };
+        var response = await As("creator").PostAsJsonAsync("api/videos", new { script = bad }, TestScripts.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("Title is required", body);
+        Assert.Contains("4 to 10 scenes", body);
+    }
+
+    [Fact]
+    public async Task Health_reports_each_dependency()
+    {
+        var health = JsonDocument.Parse(await As("reviewer").GetStringAsync("health")).RootElement;
+        Assert.Equal("Healthy", health.GetProperty("status").GetString());
+        var checks = health.GetProperty("checks");
+        foreach (var name in new[] { "database", "ffmpeg", "espeak-ng", "artifact-store", "gpu" })
+        {
+            Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
+        }
+        Assert.StartsWith("ffmpeg version", checks.GetProperty("ffmpeg").GetProperty("description").GetString());
+        Assert.Equal("none", checks.GetProperty("gpu").GetProperty("data").GetProperty("provider").GetString());
+    }
+
+    [Fact]
+    public async Task The_final_cut_meets_the_delivery_spec_and_is_served_with_range_requests()
+    {
+        var detail = JsonDocument.Parse(await As("reviewer").GetStringAsync($"api/videos/{fixture.VideoId}")).RootElement;
+        var compose = detail.GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("stage").GetString() == "Compose");
+        var final = compose.GetProperty("artifacts").EnumerateArray().Single(a => a.GetProperty("kind").GetString() == "final");
+        var info = final.GetProperty("mediaInfo");
+        Assert.Equal(1080, info.GetProperty("width").GetInt32());
+        Assert.Equal(1920, info.GetProperty("height").GetInt32());
+        Assert.Equal(30, info.GetProperty("fps").GetDouble(), 2);
+        Assert.Equal("h264", info.GetProperty("videoCodec").GetString());
+        Assert.Equal("yuv420p", info.GetProperty("pixelFormat").GetString());
+        Assert.Equal("aac", info.GetProperty("audioCodec").GetString());
+        Assert.Equal(48000, info.GetProperty("sampleRate").GetInt32());
+
+        var url = final.GetProperty("url").GetString()!.TrimStart('/');
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Range = new RangeHeaderValue(100, 1099);
+        var response = await As("reviewer").SendAsync(request);
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal(1000, (await response.Content.ReadAsByteArrayAsync()).Length);
+        Assert.Equal(100, response.Content.Headers.ContentRange!.From);
+        Assert.Equal("video/mp4", response.Content.Headers.ContentType!.MediaType);
+    }
+
+    [Fact]
+    public async Task Regenerating_one_scene_reruns_only_that_scene_and_what_depends_on_it()
+    {
+        // Its own video, so the shared one stays as the other tests expect it.
+        var id = await TestScripts.CreateVideoAsync(As("creator"), TestScripts.Brief(title: "Regenerate me"));
+        await Eventually.WaitAsync(async () => await fixture.Db.VideoStatusAsync(id) == "AwaitingReview",
+            TimeSpan.FromSeconds(120), () => "Video did not reach review.\n" + fixture.Studio.Log);
+        var before = (await fixture.Db.RunsAsync(id)).Where(r => r.Live).ToList();
+        var response = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Clips/retry", new { scene = 2, parameters = new { motion = "zoom-out" } });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        await Eventually.WaitAsync(async () => (await fixture.Db.RunsAsync(id)).Any(r => r.Live && r.Stage == "Review" && r.Status == "Waiting" && !before.Any(b => b.Id == r.Id)),
+            TimeSpan.FromSeconds(120), () => "Review did not come back.\n" + fixture.Studio.Log);
+
+        var after = (await fixture.Db.RunsAsync(id)).Where(r => r.Live).ToList();
+        var changed = after.Where(r => !before.Any(b => b.Id == r.Id)).Select(r => (r.Stage, r.Scene)).OrderBy(x => x.Stage).ToList();
+        Assert.Equal([("Clips", (int?)1), ("Compose", null), ("Review", null)], changed);
+        var parameters = JsonDocument.Parse(await As("creator").GetStringAsync($"api/videos/{id}")).RootElement
+            .GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("stage").GetString() == "Clips" && r.GetProperty("scene").GetInt32() == 1)
+            .GetProperty("parameters");
+        Assert.Equal("zoom-out", parameters.GetProperty("motion").GetString());
+    }
+
+    [Fact]
+    public async Task Stage_retry_refuses_what_cannot_work()
+    {
+        var id = fixture.VideoId;
+        var review = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Review/retry", new { });
+        Assert.Equal(HttpStatusCode.Conflict, review.StatusCode);
+        var scene = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Clips/retry", new { scene = 99 });
+        Assert.Equal(HttpStatusCode.Conflict, scene.StatusCode);
+        Assert.Contains("does not exist", await scene.Content.ReadAsStringAsync());
+        var unknown = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Dance/retry", new { });
+        Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await As("creator").GetAsync($"api/videos/{Guid.NewGuid()}")).StatusCode);
+    }
+}
