@@ -20,9 +20,11 @@ public sealed class StageDispatcher(
     TimeProvider time,
     ILogger<StageDispatcher> log)
 {
-    private static readonly HashSet<string> LiveJobStates = ["Enqueued", "Processing", "Scheduled", "Awaiting"];
+    // "Processing" is deliberately not here: a worker claims its run within milliseconds of fetching
+    // the job, so a still-queued run whose job is "Processing" lost its worker between fetch and claim.
+    private static readonly HashSet<string> WaitingJobStates = ["Enqueued", "Scheduled", "Awaiting"];
     private static readonly TimeSpan EnqueueGrace = TimeSpan.FromSeconds(3);
-    private static readonly TimeSpan RecheckQueuedAfter = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan RecheckQueuedAfter = TimeSpan.FromSeconds(8);
 
     public static string RecurringJobId(StageKind stage) => $"dispatch-{stage.ToString().ToLowerInvariant()}";
 
@@ -68,5 +70,5 @@ public sealed class StageDispatcher(
     }
 
     private static bool IsJobAlive(IStorageConnection connection, string? jobId) =>
-        jobId is not null && connection.GetJobData(jobId)?.State is { } state && LiveJobStates.Contains(state);
+        jobId is not null && connection.GetJobData(jobId)?.State is { } state && WaitingJobStates.Contains(state);
 }

@@ -36,7 +36,7 @@ public static class StageGraph
         new(StageKind.Narration, true, Queues.Media, [StageKind.Script]),
         new(StageKind.Compose, false, Queues.Gpu, [StageKind.Clips, StageKind.Narration]),
         new(StageKind.Review, false, Queues.Default, [StageKind.Compose]),
-        new(StageKind.Publish, false, Queues.Default, [StageKind.Review]),
+        new(StageKind.Publish, false, Queues.Default, [StageKind.Compose, StageKind.Review]),
     ];
 
     private static readonly Dictionary<StageKind, Node> ByStage = Nodes.ToDictionary(n => n.Stage);

@@ -25,8 +25,11 @@ public sealed class StudioBrowserTests
         await page.FillAsync("#email", StudioProcess.AdminEmail);
         await page.FillAsync("#password", StudioProcess.AdminPassword);
         await page.ClickAsync("#login-submit");
+        await WaitInteractiveAsync(page);
         await page.WaitForSelectorAsync("#board-title");
     }
+
+    internal static Task WaitInteractiveAsync(IPage page) => page.WaitForSelectorAsync("[data-interactive=true]");
 
     [Fact]
     public async Task A_reviewer_watches_the_demo_reach_review_plays_it_approves_it_and_it_is_published()
@@ -48,6 +51,8 @@ public sealed class StudioBrowserTests
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "board.png") });
 
         await page.Locator("[data-testid=video-link]").First.ClickAsync();
+        await page.WaitForURLAsync("**/videos/**");
+        await WaitInteractiveAsync(page);
         await page.WaitForSelectorAsync("[data-testid=final-cut]");
         // Every scene's keyframe shows, every clip and narration loads.
         await Assertions.Expect(page.Locator("[data-testid=keyframe]")).ToHaveCountAsync(6);
@@ -106,6 +111,7 @@ public sealed class StudioBrowserTests
         var page = await browser.NewPageAsync();
         await LogInAsync(page, studio.BaseAddress);
         await page.GotoAsync(new Uri(studio.BaseAddress, $"videos/{videoId}").ToString());
+        await WaitInteractiveAsync(page);
         var alert = page.Locator("[data-testid=dead-letter]");
         await Assertions.Expect(alert).ToContainTextAsync("Injected permanent fault in Compose");
         await Assertions.Expect(alert).ToContainTextAsync("Retry from here");

@@ -22,7 +22,8 @@ public static class TestEnvironment
     /// <summary>A fresh, empty database; each test class gets its own.</summary>
     public static async Task<string> CreateDatabaseAsync(string prefix)
     {
-        var name = $"vf_{prefix}_{Guid.NewGuid():N}"[..40].ToLowerInvariant();
+        var full = $"vf_{prefix}_{Guid.NewGuid():N}";
+        var name = full[..Math.Min(40, full.Length)].ToLowerInvariant();
         await using (var conn = new NpgsqlConnection(AdminConnectionString))
         {
             await conn.OpenAsync();
@@ -41,7 +42,8 @@ public static class TestEnvironment
         var pgCtl = Path.Combine(bin, "pg_ctl");
         var root = Environment.UserName == "root";
         var file = root ? "runuser" : pgCtl;
-        string[] pgArgs = ["-D", Path.Combine(data, "data"), "-m", "fast", "-w", "-t", "60", "restart"];
+        // -l keeps the server's output off our pipes, so pg_ctl returns as soon as the server is up.
+        string[] pgArgs = ["-D", Path.Combine(data, "data"), "-l", Path.Combine(data, "postgres.log"), "-m", "fast", "-w", "-t", "60", "restart"];
         string[] args = root ? ["-u", user, "--", pgCtl, .. pgArgs] : pgArgs;
         var result = await Core.Media.ProcessRunner.RunAsync(file, args, TimeSpan.FromSeconds(90), CancellationToken.None);
         Assert.True(result.ExitCode == 0, "pg_ctl restart failed: " + result.StdErrTail);

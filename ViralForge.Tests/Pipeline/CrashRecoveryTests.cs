@@ -1,11 +1,12 @@
 using System.Security.Cryptography;
 using ViralForge.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace ViralForge.Tests.Pipeline;
 
 /// <summary>SIGKILL the studio while a stage runs, start it again: the video finishes and nothing that succeeded runs again.</summary>
 [Trait("Category", "Process")]
-public sealed class CrashRecoveryTests
+public sealed class CrashRecoveryTests(ITestOutputHelper output)
 {
     [Theory]
     [InlineData("Keyframes")]
@@ -31,9 +32,11 @@ public sealed class CrashRecoveryTests
         var interrupted = before.Where(r => r.Status == "Running").Select(r => r.Id).ToList();
         Assert.NotEmpty(interrupted);
 
+        var restarted = DateTime.UtcNow;
         await studio.StartAsync();
         await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview",
             TimeSpan.FromSeconds(150), () => $"Video did not reach review after restart.\n{studio.Log}");
+        output.WriteLine($"Recovered to review {(DateTime.UtcNow - restarted).TotalSeconds:0.0} s after the restart began.");
 
         var after = await db.RunsAsync(videoId);
         foreach (var run in succeededBefore)
