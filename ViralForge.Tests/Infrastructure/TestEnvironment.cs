@@ -47,5 +47,7 @@ public static class TestEnvironment
         string[] args = root ? ["-u", user, "--", pgCtl, .. pgArgs] : pgArgs;
         var result = await Core.Media.ProcessRunner.RunAsync(file, args, TimeSpan.FromSeconds(90), CancellationToken.None);
         Assert.True(result.ExitCode == 0, "pg_ctl restart failed: " + result.StdErrTail);
+        // The restart killed this process's pooled connections too.
+        NpgsqlConnection.ClearAllPools();
     }
 }

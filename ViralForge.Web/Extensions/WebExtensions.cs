@@ -125,7 +125,8 @@ public static class WebExtensions
     }
 
     private static bool IsMachinePath(PathString path) =>
-        path.StartsWithSegments("/api") || path.StartsWithSegments("/media") || path.StartsWithSegments("/health") || path.StartsWithSegments("/hubs");
+        path.StartsWithSegments("/api") || path.StartsWithSegments("/media") || path.StartsWithSegments("/health")
+        || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/hangfire");
 
     public static WebApplication UseViralForge(this WebApplication app)
     {

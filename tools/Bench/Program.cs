@@ -1,0 +1,17 @@
+// ViralForge benchmarks: scripts/bench [pickup|demo]. Each measure ends with one line
+// "BENCH <name> <value> <unit> target <op><value>".
+using ViralForge.Bench;
+
+var which = args.Length > 0 ? args[0] : "all";
+var admin = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_PG")
+    ?? throw new InvalidOperationException("Run through scripts/bench, which starts a throwaway PostgreSQL.");
+var scratch = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_SCRATCH") ?? Path.GetTempPath();
+
+if (which is "all" or "pickup")
+{
+    await PickupBench.RunAsync(admin, scratch);
+}
+if (which is "all" or "demo")
+{
+    await DemoBench.RunAsync(admin, scratch);
+}
