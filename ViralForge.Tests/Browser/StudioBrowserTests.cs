@@ -48,6 +48,7 @@ public sealed class StudioBrowserTests
         // The board updates by itself (no reload) until the demo waits for review.
         var status = page.Locator("[data-testid=video-status]").First;
         await Assertions.Expect(status).ToHaveTextAsync("awaiting review", new() { Timeout = 180_000 });
+        await Assertions.Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "is ready for review" })).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "board.png") });
 
         await page.Locator("[data-testid=video-link]").First.ClickAsync();
@@ -83,6 +84,7 @@ public sealed class StudioBrowserTests
         await page.ClickAsync("[data-testid=approve]");
         await Assertions.Expect(page.Locator("[data-testid=published]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
         await Assertions.Expect(page.Locator("[data-testid=video-status]")).ToHaveTextAsync("published");
+        await Assertions.Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "was published" })).ToBeVisibleAsync();
 
         var sidecarPath = Directory.GetFiles(studio.OutboxPath, "*.json").Single();
         using var sidecar = JsonDocument.Parse(await File.ReadAllTextAsync(sidecarPath));
