@@ -5,24 +5,26 @@ using Npgsql;
 
 namespace ViralForge.Core.Events;
 
-/// <summary>In-process fan-out of pipeline events to whoever listens (Blazor circuits, the SignalR hub).</summary>
+/// <summary>
+/// In-process fan-out of pipeline events to whoever listens (Blazor circuits, the SignalR hub).
+/// Subscribers must return quickly; each runs on its own so one slow circuit never delays another.
+/// </summary>
 public sealed class PipelineEventBus
 {
     private readonly Lock _gate = new();
-    private ImmutableSubscribers _subscribers = new([]);
+    private volatile Func<PipelineEvent, Task>[] _subscribers = [];
 
     public IDisposable Subscribe(Func<PipelineEvent, Task> handler)
     {
         lock (_gate)
         {
-            _subscribers = new([.. _subscribers.Items, handler]);
+            _subscribers = [.. _subscribers, handler];
         }
         return new Subscription(this, handler);
     }
 
-    public async Task PublishAsync(PipelineEvent e)
-    {
-        foreach (var handler in _subscribers.Items)
+    public Task PublishAsync(PipelineEvent e) =>
+        Task.WhenAll(_subscribers.Select(handler => Task.Run(async () =>
         {
             try
             {
@@ -32,18 +34,15 @@ public sealed class PipelineEventBus
             {
                 // A failing subscriber (a closed circuit) must not stop the others.
             }
-        }
-    }
+        })));
 
     private void Unsubscribe(Func<PipelineEvent, Task> handler)
     {
         lock (_gate)
         {
-            _subscribers = new(_subscribers.Items.Where(h => h != handler).ToArray());
+            _subscribers = _subscribers.Where(h => h != handler).ToArray();
         }
     }
-
-    private sealed record ImmutableSubscribers(Func<PipelineEvent, Task>[] Items);
 
     private sealed class Subscription(PipelineEventBus bus, Func<PipelineEvent, Task> handler) : IDisposable
     {

@@ -28,8 +28,8 @@ public sealed class StageDispatcher(
 
     public static string RecurringJobId(StageKind stage) => $"dispatch-{stage.ToString().ToLowerInvariant()}";
 
+    // No distributed lock: two sweeps at once only enqueue a run twice, and the claim makes that a no-op.
     [AutomaticRetry(Attempts = 0)]
-    [DisableConcurrentExecution(timeoutInSeconds: 5)]
     [JobDisplayName("Dispatch {0}")]
     public async Task<int> DispatchAsync(StageKind stage, CancellationToken ct)
     {
