@@ -5,7 +5,7 @@ using ViralForge.Core.Pipeline;
 namespace ViralForge.Core.Clips;
 
 /// <summary>The CPU clip: a slow zoom or pan over the keyframe, made by ffmpeg's zoompan.</summary>
-public sealed class MotionClipStage(Ffmpeg ffmpeg) : IStageHandler
+public sealed class MotionClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : IStageHandler
 {
     public const int Fps = 30;
     public static readonly string[] Motions = ["zoom-in", "zoom-out", "pan-left", "pan-right"];
@@ -15,6 +15,10 @@ public sealed class MotionClipStage(Ffmpeg ffmpeg) : IStageHandler
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
+        if (context.Upload is not null)
+        {
+            return await FromUploadAsync(context, ct);
+        }
         var index = context.Run.SceneIndex!.Value;
         var motion = context.Text("motion", Motions[index % Motions.Length]);
         if (!Motions.Contains(motion))
@@ -38,6 +42,22 @@ public sealed class MotionClipStage(Ffmpeg ffmpeg) : IStageHandler
         ];
         await ffmpeg.RunAsync(args, seconds, context.Progress, ct);
         return StageOutcome.Produced(new ProducedFile("clip", output, "video/mp4", $$"""{"motion":"{{motion}}","seconds":{{Ffmpeg.Seconds(seconds)}},"engine":"cpu-motion"}"""));
+    }
+
+    /// <summary>The creator's own video, normalised and cut to the scene's length.</summary>
+    private async Task<StageOutcome> FromUploadAsync(StageContext context, CancellationToken ct)
+    {
+        var media = UploadedMedia.Describe(context);
+        if (media.Kind != MediaKind.Video)
+        {
+            throw new PermanentStageException("A clip upload must be a video; upload an image as the scene's keyframe instead.");
+        }
+        var seconds = context.Number("durationSeconds", context.Scene.DurationSeconds, 2, 4);
+        var start = context.Number("start", 0, 0, MediaInspector.MaxSeconds);
+        var output = context.WorkFile("clip.mp4");
+        await normalizer.NormalizeVideoAsync(context.UploadPath!, media, UploadedMedia.Fit(context, media), start, seconds, output, context.Progress, ct);
+        var info = System.Text.Json.JsonSerializer.Serialize(new { seconds, start, engine = "upload" });
+        return StageOutcome.Produced(new ProducedFile("clip", output, "video/mp4", info));
     }
 
     private static (string Z, string X, string Y) Expressions(string motion, int frames)

@@ -32,6 +32,9 @@ public static class CoreServiceCollectionExtensions
 
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<Ffmpeg>();
+        services.AddSingleton<MediaInspector>();
+        services.AddSingleton<MediaNormalizer>();
+        services.AddSingleton<Uploads.SceneUploadService>();
         services.AddSingleton<PipelineScheduler>();
         services.AddSingleton<StageEnqueuer>();
         services.AddSingleton<StageExecutor>();

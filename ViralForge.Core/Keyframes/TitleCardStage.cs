@@ -5,7 +5,7 @@ using ViralForge.Core.Pipeline;
 namespace ViralForge.Core.Keyframes;
 
 /// <summary>A designed 1080x1920 title card per scene: a gradient, the scene's line, its number.</summary>
-public sealed class TitleCardStage(Ffmpeg ffmpeg) : IStageHandler
+public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : IStageHandler
 {
     public const int Width = 1080;
     public const int Height = 1920;
@@ -21,6 +21,10 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg) : IStageHandler
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
+        if (context.Upload is not null)
+        {
+            return await FromUploadAsync(context, normalizer, ct);
+        }
         var index = context.Run.SceneIndex!.Value;
         var palette = Palettes[(int)context.Number("palette", index % Palettes.Length, 0, Palettes.Length - 1)];
         var textFile = context.WorkFile("text.txt");
@@ -39,6 +43,19 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg) : IStageHandler
         ];
         await ffmpeg.RunAsync(args, 0, null, ct);
         return StageOutcome.Produced(new ProducedFile("keyframe", output, "image/png"));
+    }
+
+    /// <summary>The creator's own still, fitted to 1080x1920.</summary>
+    private static async Task<StageOutcome> FromUploadAsync(StageContext context, MediaNormalizer normalizer, CancellationToken ct)
+    {
+        var media = UploadedMedia.Describe(context);
+        if (media.Kind != MediaKind.Image)
+        {
+            throw new PermanentStageException("A keyframe upload must be an image; upload a video as the scene's clip instead.");
+        }
+        var output = context.WorkFile("keyframe.png");
+        await normalizer.NormalizeImageAsync(context.UploadPath!, media, UploadedMedia.Fit(context, media), output, ct);
+        return StageOutcome.Produced(new ProducedFile("keyframe", output, "image/png", "{\"source\":\"upload\"}"));
     }
 
     /// <summary>Greedy word wrap; drawtext does not wrap by itself.</summary>

@@ -128,7 +128,7 @@ public sealed class PipelineCommands(
         review.Error = null;
         db.ReviewDecisions.Add(new ReviewDecision { VideoId = videoId, Outcome = ReviewOutcome.Approved, Reviewer = reviewer });
         var script = ScriptDocument.Parse(video.ScriptJson).Script!;
-        var created = scheduler.CreateSuccessors(db, video, script, live, review);
+        var created = await scheduler.CreateSuccessorsAsync(db, video, script, live, review, ct);
         if (publishAt is { } at)
         {
             foreach (var publish in created.Where(r => r.Stage == StageKind.Publish))

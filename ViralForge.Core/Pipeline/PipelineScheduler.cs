@@ -19,9 +19,17 @@ public sealed class PipelineScheduler(TimeProvider time)
     public static Task<List<StageRun>> LiveRunsAsync(ViralForgeDbContext db, Guid videoId, CancellationToken ct) =>
         db.StageRuns.Where(r => r.VideoId == videoId && r.SupersededAt == null).ToListAsync(ct);
 
-    /// <summary>New queued runs for every successor of <paramref name="finished"/> whose inputs are all done.</summary>
-    public List<StageRun> CreateSuccessors(ViralForgeDbContext db, Video video, ScriptDocument script, List<StageRun> live, StageRun finished)
+    /// <summary>
+    /// New queued runs for every successor of <paramref name="finished"/> whose inputs are all done.
+    /// A run that replaces a superseded one keeps that one's parameters (an uploaded clip, a chosen motion).
+    /// </summary>
+    public async Task<List<StageRun>> CreateSuccessorsAsync(ViralForgeDbContext db, Video video, ScriptDocument script, List<StageRun> live, StageRun finished, CancellationToken ct)
     {
+        var history = await db.StageRuns.AsNoTracking()
+            .Where(r => r.VideoId == video.Id && r.SupersededAt != null)
+            .OrderByDescending(r => r.Id)
+            .Select(r => new { r.Stage, r.SceneIndex, r.ParametersJson })
+            .ToListAsync(ct);
         var created = new List<StageRun>();
         var finishedNode = StageGraph.Get(finished.Stage);
         foreach (var next in StageGraph.Successors(finished.Stage))
@@ -35,7 +43,9 @@ public sealed class PipelineScheduler(TimeProvider time)
                 {
                     continue;
                 }
-                var run = NewRun(video, next.Stage, scene, overrides: null, previous: null);
+                var previous = history.FirstOrDefault(h => h.Stage == next.Stage && h.SceneIndex == scene);
+                var run = NewRun(video, next.Stage, scene, overrides: null,
+                    previous: previous is null ? null : new StageRun { ParametersJson = previous.ParametersJson });
                 db.StageRuns.Add(run);
                 live.Add(run);
                 created.Add(run);

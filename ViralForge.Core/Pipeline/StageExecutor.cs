@@ -76,6 +76,11 @@ public sealed class StageExecutor(
             var script = ScriptDocument.Parse(video.ScriptJson).Script
                 ?? throw new PermanentStageException("The video's script no longer passes validation; fix it and retry from Script.");
             var inputs = await LoadInputsAsync(run, script, runCts.Token);
+            var upload = await LoadUploadAsync(run, runCts.Token);
+            if (upload is not null)
+            {
+                inputs.Add(new StageInput(run.Stage, run.SceneIndex, [upload], store.Root));
+            }
             var inputHash = InputHash(run, handler, script, inputs);
 
             if (StageGraph.Get(run.Stage).Reusable && await FindReusableAsync(run, inputHash, runCts.Token) is { } earlier)
@@ -95,6 +100,8 @@ public sealed class StageExecutor(
                 Inputs = inputs,
                 WorkFolder = workFolder,
                 Progress = progress.For(run),
+                Upload = upload,
+                UploadPath = upload is null ? null : store.PathFor(upload.StoreKey),
             };
             await InjectFaultAsync(run.Stage, runCts.Token);
             var outcome = await handler.ExecuteAsync(context, runCts.Token);
@@ -217,6 +224,27 @@ public sealed class StageExecutor(
         return inputs;
     }
 
+    /// <summary>The artifact named by the "upload" parameter; it must belong to the same video.</summary>
+    private async Task<Artifact?> LoadUploadAsync(StageRun run, CancellationToken ct)
+    {
+        if ((JsonNode.Parse(run.ParametersJson) as JsonObject)?["upload"] is not JsonValue value || !value.TryGetValue<string>(out var text))
+        {
+            return null;
+        }
+        if (!Guid.TryParse(text, out var id))
+        {
+            throw new PermanentStageException($"Parameter 'upload' must be an artifact id; '{text}' is not.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var artifact = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.VideoId == run.VideoId && a.Kind == "upload", ct)
+            ?? throw new PermanentStageException($"Upload {id} does not exist for this video. Upload the file again.");
+        if (!File.Exists(store.PathFor(artifact.StoreKey)))
+        {
+            throw new PermanentStageException($"Upload {id} is missing from the artifact store. Upload the file again.");
+        }
+        return artifact;
+    }
+
     internal static string InputHash(StageRun run, IStageHandler handler, ScriptDocument script, IReadOnlyList<StageInput> inputs)
     {
         var parameters = JsonNode.Parse(run.ParametersJson) as JsonObject ?? [];
@@ -286,7 +314,7 @@ public sealed class StageExecutor(
             run.Error = null;
             run.LeaseId = null;
             var script = ScriptDocument.Parse(video.ScriptJson).Script!;
-            var successors = awaitsPerson ? [] : scheduler.CreateSuccessors(db, video, script, live, run);
+            var successors = awaitsPerson ? [] : await scheduler.CreateSuccessorsAsync(db, video, script, live, run, token);
             if (run.Stage == StageKind.Publish)
             {
                 video.PublishedAt = run.FinishedAt;

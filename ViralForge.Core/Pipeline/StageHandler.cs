@@ -34,6 +34,11 @@ public sealed class StageContext
     public required string WorkFolder { get; init; }
     public required IProgress<double> Progress { get; init; }
 
+    /// <summary>The creator's own file for this run (parameter "upload"), if any.</summary>
+    public Artifact? Upload { get; init; }
+
+    public string? UploadPath { get; init; }
+
     public SceneScript Scene => Run.SceneIndex is { } i
         ? Script.Scenes[i]
         : throw new InvalidOperationException($"{Run.Stage} is not a per-scene stage.");

@@ -121,4 +121,35 @@ public sealed class StudioBrowserTests
         // Everything before the failure is still there to preview.
         await Assertions.Expect(page.Locator("[data-testid=clip]")).ToHaveCountAsync(4);
     }
+
+    [Fact]
+    public async Task A_creator_uploads_a_clip_in_the_browser_and_a_bad_file_is_explained()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("browserupload");
+        var folder = TestEnvironment.NewFolder("browserupload");
+        await using var studio = new StudioProcess(cs, folder);
+        await studio.StartAsync();
+        var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief());
+        var db = new PipelineDb(cs);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await LogInAsync(page, studio.BaseAddress);
+        await page.GotoAsync(new Uri(studio.BaseAddress, $"videos/{videoId}").ToString());
+        await WaitInteractiveAsync(page);
+
+        var junk = Path.Combine(folder, "holiday.mp4");
+        await File.WriteAllTextAsync(junk, "definitely not a video");
+        await page.Locator(".upload-input-1").Last.SetInputFilesAsync(junk);
+        await Assertions.Expect(page.Locator("[data-testid=upload-error-1]")).ToContainTextAsync("not an image or video that can be read");
+
+        var before = (await db.RunsAsync(videoId)).Select(r => r.Id).ToHashSet();
+        await page.Locator(".upload-input-1").Last.SetInputFilesAsync(await Pipeline.SceneUploadTests.MakePhoneVideoAsync(folder));
+        await Eventually.WaitAsync(async () => (await db.RunsAsync(videoId)).Any(r => r.Live && r.Stage == "Clips" && r.Scene == 0 && r.Status == "Succeeded" && !before.Contains(r.Id)),
+            TimeSpan.FromSeconds(90), () => studio.Log);
+        await Assertions.Expect(page.Locator("[data-testid=upload-error-1]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=video-status]")).ToHaveTextAsync("awaiting review", new() { Timeout = 90_000 });
+    }
 }

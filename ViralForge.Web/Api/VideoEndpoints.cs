@@ -2,7 +2,10 @@ using System.Security.Claims;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.AspNetCore.Authorization;
 using ViralForge.Core.Data;
+using ViralForge.Core.Media;
+using ViralForge.Core.Uploads;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Script;
 using ViralForge.Core.Storage;
@@ -38,6 +41,11 @@ public static class VideoEndpoints
                 await RunAsync(() => commands.RejectAsync(id, Actor(user), body.Reason ?? "", ct), id))
             .RequireAuthorization(Policies.Review);
         api.MapPost("/videos/{id:guid}/stages/{stage}/retry", RetryAsync).RequireAuthorization(Policies.Create);
+        // Multipart forms are CSRF-able with cookies, so uploads over HTTP take an API key only; the studio uploads through its circuit.
+        api.MapPost("/videos/{id:guid}/scenes/{scene:int}/upload", UploadAsync)
+            .RequireAuthorization(new AuthorizeAttribute { Policy = Policies.Create, AuthenticationSchemes = ApiKeyAuthenticationHandler.SchemeName })
+            .DisableAntiforgery()
+            .WithMetadata(new RequestSizeLimitAttribute(SceneUploadService.MaxBytes));
         return app;
     }
 
@@ -75,6 +83,49 @@ public static class VideoEndpoints
         {
             var runs = await commands.RetryAsync(id, kind, scene, body?.Parameters, Actor(user), ct);
             return Results.Accepted($"/api/videos/{id}", new { runs = runs.Select(r => new { r.Id, stage = r.Stage.ToString(), scene = r.SceneIndex + 1 }) });
+        }
+        catch (KeyNotFoundException)
+        {
+            return Problem404(id);
+        }
+        catch (PipelineCommandException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+    }
+
+    private static async Task<IResult> UploadAsync(Guid id, int scene, IFormFile file, [FromQuery] string? fit, [FromQuery] double? start,
+        SceneUploadService uploads, ClaimsPrincipal user, CancellationToken ct)
+    {
+        FitMode? mode = fit?.ToLowerInvariant() switch
+        {
+            null or "" => null,
+            "cover" => FitMode.Cover,
+            "contain" => FitMode.Contain,
+            _ => (FitMode?)(-1),
+        };
+        if (mode is (FitMode)(-1))
+        {
+            return Results.Problem($"Fit '{fit}' is unknown; use cover or contain.", statusCode: StatusCodes.Status400BadRequest);
+        }
+        try
+        {
+            await using var stream = file.OpenReadStream();
+            var result = await uploads.UploadAsync(id, scene - 1, stream, file.FileName, mode, start ?? 0, Actor(user), ct);
+            return Results.Accepted($"/api/videos/{id}", new
+            {
+                artifactId = result.ArtifactId,
+                kind = result.Kind.ToString().ToLowerInvariant(),
+                stage = result.Stage.ToString(),
+                runs = result.RunIds,
+                width = result.Media.Displayed.Width,
+                height = result.Media.Displayed.Height,
+                seconds = result.Media.Seconds,
+            });
+        }
+        catch (MediaRejectedException ex)
+        {
+            return Results.Problem(ex.Message, title: "The file cannot be used", statusCode: StatusCodes.Status422UnprocessableEntity);
         }
         catch (KeyNotFoundException)
         {

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using ViralForge.Core.Data;
+using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
+using ViralForge.Core.Script;
+using ViralForge.Core.Storage;
+
+namespace ViralForge.Core.Uploads;
+
+public sealed record SceneUploadResult(Guid ArtifactId, MediaKind Kind, StageKind Stage, IReadOnlyList<long> RunIds, InputMedia Media);
+
+/// <summary>
+/// A creator's own image or video for one scene: inspected at once (and refused with a reason if it
+/// cannot be used), stored as an artifact, then normalised by the stage it replaces: an image
+/// becomes the scene's keyframe, a video the scene's clip. Nothing else of the video is touched.
+/// </summary>
+public sealed class SceneUploadService(
+    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    ArtifactStore store,
+    MediaInspector inspector,
+    PipelineCommands commands)
+{
+    public const long MaxBytes = 1L << 30;
+
+    public async Task<SceneUploadResult> UploadAsync(Guid videoId, int scene, Stream content, string fileName, FitMode? fit, double startSeconds, string actor, CancellationToken ct)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var video = await db.Videos.AsNoTracking().SingleOrDefaultAsync(v => v.Id == videoId, ct)
+                ?? throw new KeyNotFoundException($"Video {videoId} does not exist.");
+            var scenes = ScriptDocument.Parse(video.ScriptJson).Script?.Scenes.Count ?? 0;
+            if (scene < 0 || scene >= scenes)
+            {
+                throw new PipelineCommandException($"Scene {scene + 1} does not exist; the video has {scenes} scenes.");
+            }
+        }
+
+        var folder = store.CreateWorkFolder(0, 0);
+        try
+        {
+            var extension = SafeExtension(fileName);
+            var path = Path.Combine(folder, "upload" + extension);
+            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+            {
+                var buffer = new byte[1 << 16];
+                long total = 0;
+                int read;
+                while ((read = await content.ReadAsync(buffer, ct)) > 0)
+                {
+                    total += read;
+                    if (total > MaxBytes)
+                    {
+                        throw new MediaRejectedException($"The file is larger than {MaxBytes >> 20} MB. Upload a shorter or smaller export.");
+                    }
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+            }
+            var media = await inspector.InspectAsync(path, ct);
+            var stage = media.Kind == MediaKind.Image ? StageKind.Keyframes : StageKind.Clips;
+            var artifact = await store.CommitAsync(videoId, stage, "upload", path,
+                media.Kind == MediaKind.Image ? "image/" + extension.TrimStart('.') : "video/" + extension.TrimStart('.'), ct);
+            artifact.MediaInfoJson = JsonSerializer.Serialize(media);
+            await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            {
+                db.Artifacts.Add(artifact);
+                await db.SaveChangesAsync(ct);
+            }
+            var overrides = new JsonObject
+            {
+                ["upload"] = artifact.Id.ToString(),
+                ["fit"] = (fit ?? MediaNormalizer.DefaultFit(media)).ToString().ToLowerInvariant(),
+            };
+            if (stage == StageKind.Clips)
+            {
+                overrides["start"] = startSeconds;
+            }
+            var runs = await commands.RetryAsync(videoId, stage, scene, overrides, actor, ct);
+            return new SceneUploadResult(artifact.Id, media.Kind, stage, runs.Select(r => r.Id).ToList(), media);
+        }
+        finally
+        {
+            store.DeleteWorkFolder(folder);
+        }
+    }
+
+    /// <summary>Keeps a short, harmless extension (ffprobe does not need it, people and browsers like it).</summary>
+    private static string SafeExtension(string fileName)
+    {
+        var ext = Path.GetExtension(fileName).ToLowerInvariant();
+        return ext.Length is > 1 and <= 6 && ext.Skip(1).All(char.IsAsciiLetterOrDigit) ? ext : ".bin";
+    }
+}
