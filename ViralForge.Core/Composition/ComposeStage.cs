@@ -1,63 +1,63 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using ViralForge.Core.Clips;
-using ViralForge.Core.Keyframes;
+using System.Text.Json.Nodes;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
 
 namespace ViralForge.Core.Composition;
 
 /// <summary>
-/// The final cut: every scene's clip held for as long as its narration needs, the narration
-/// beneath it, an "AI-generated" label and metadata, loudness-normalised, in one encode pass.
+/// The final cut in one video encode: each scene held as long as its narration needs, joined by its
+/// transition, the narration aligned to its scene, music ducked under the voice, the AI label and
+/// metadata, loudness-normalised for social platforms (two-pass, −14 LUFS, −1 dBTP).
 /// </summary>
-public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu) : IStageHandler
+public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu, EncoderSelector encoders, LoudnessPass loudness, MusicLibrary music) : IStageHandler
 {
     public const double TailSeconds = 0.35;
     public const string AiLabel = "AI-generated";
 
     public StageKind Stage => StageKind.Compose;
-    public int Version => 1;
+    public int Version => 2;
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
-        var scenes = new List<(string Clip, string Narration, double Seconds)>();
-        for (var i = 0; i < context.Script.Scenes.Count; i++)
-        {
-            var narration = context.Input(StageKind.Narration, i);
-            var narrationSeconds = NarrationSeconds(narration.ArtifactOf("narration").MediaInfoJson);
-            var seconds = Math.Max(context.Script.Scenes[i].DurationSeconds, narrationSeconds + TailSeconds);
-            scenes.Add((context.Input(StageKind.Clips, i).PathOf("clip"), narration.PathOf("narration"), seconds));
-        }
-        var total = scenes.Sum(s => s.Seconds);
-        var labelFile = context.WorkFile("label.txt");
-        await File.WriteAllTextAsync(labelFile, AiLabel, ct);
-        var output = context.WorkFile("final.mp4");
-        var args = new List<string>();
-        foreach (var (clip, narration, _) in scenes)
-        {
-            args.AddRange(["-i", clip, "-i", narration]);
-        }
-        args.AddRange(["-filter_complex", FilterGraph(scenes.Select(s => s.Seconds).ToList(), labelFile, ffmpeg.Options.FontFile)]);
-        args.AddRange(["-map", "[vout]", "-map", "[aout]"]);
-        args.AddRange(["-c:v", "libx264", "-preset", ffmpeg.Options.X264Preset, "-crf", ffmpeg.Options.Crf.ToString(CultureInfo.InvariantCulture)]);
-        args.AddRange(["-pix_fmt", "yuv420p", "-r", "30", "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"]);
-        args.AddRange(["-metadata", $"title={context.Script.Title}", "-metadata", "comment=AI-generated content (ViralForge)"]);
-        args.AddRange(["-movflags", "+faststart", output]);
-
-        await using (await gpu.AcquireAsync("final encode", context.Run.Id, ct))
-        {
-            await ffmpeg.RunAsync(args, total, context.Progress, ct);
-        }
-
+        var timeline = await BuildTimelineAsync(context, ct);
+        var total = timeline.TotalSeconds;
+        var encoder = await encoders.GetAsync(ct);
+        var picture = context.WorkFile("picture.mp4");
+        var sound = context.WorkFile("sound.m4a");
         var poster = context.WorkFile("poster.jpg");
-        await ffmpeg.RunAsync(["-ss", Ffmpeg.Seconds(Math.Min(1, total / 2)), "-i", output, "-frames:v", "1", "-vf", "scale=540:960", "-q:v", "3", poster], 0, null, ct);
+        var output = context.WorkFile("final.mp4");
+
+        // Sound (measure, then normalise and encode) runs beside the picture encode; each is encoded once.
+        using var audioCts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var audio = EncodeAudioAsync(timeline, sound, audioCts.Token);
+        try
+        {
+            await using (await gpu.AcquireAsync("final encode", context.Run.Id, ct))
+            {
+                var args = TimelineGraph.VideoInputs(timeline);
+                args.AddRange(["-filter_complex", TimelineGraph.BuildVideo(timeline), "-map", "[vout]"]);
+                args.AddRange(encoder.Arguments);
+                args.AddRange(["-pix_fmt", "yuv420p", "-r", "30", "-t", Ffmpeg.Seconds(total), picture, "-map", "[poster]", "-frames:v", "1", "-q:v", "3", "-update", "1", poster]);
+                await ffmpeg.RunAsync(args, total, context.Progress, ct);
+            }
+        }
+        catch
+        {
+            await audioCts.CancelAsync();
+            await Task.WhenAny(audio);
+            throw;
+        }
+        await audio;
+        await ffmpeg.RunAsync(["-i", picture, "-i", sound, "-map", "0:v", "-map", "1:a", "-c", "copy", "-t", Ffmpeg.Seconds(total),
+            "-metadata", $"title={context.Script.Title}", "-metadata", "comment=AI-generated content (ViralForge)", "-metadata", "ai_generated=true",
+            "-movflags", "+faststart+use_metadata_tags", output], 0, null, ct);
+
         var probe = await ffmpeg.ProbeAsync(output, ct);
         var video = probe.PrimaryVideoStream ?? throw new TransientStageException("The composed file has no video stream.");
-        if (video.Width != TitleCardStage.Width || video.Height != TitleCardStage.Height || probe.PrimaryAudioStream is null)
+        if (video.Width != MediaNormalizer.Width || video.Height != MediaNormalizer.Height || probe.PrimaryAudioStream is null)
         {
-            throw new TransientStageException($"The composed file is {video.Width}x{video.Height} (audio: {probe.PrimaryAudioStream is not null}); expected {TitleCardStage.Width}x{TitleCardStage.Height} with audio.");
+            throw new TransientStageException($"The composed file is {video.Width}x{video.Height} (audio: {probe.PrimaryAudioStream is not null}); expected 1080x1920 with audio.");
         }
         var info = JsonSerializer.Serialize(new
         {
@@ -69,11 +69,64 @@ public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu) : IStageHandler
             pixelFormat = video.PixelFormat,
             audioCodec = probe.PrimaryAudioStream.CodecName,
             sampleRate = probe.PrimaryAudioStream.SampleRateHz,
-            sceneSeconds = scenes.Select(s => Math.Round(s.Seconds, 3)),
+            encoder = encoder.Name,
+            encoderReason = encoder.Reason,
+            music = timeline.Music is { } m ? Path.GetFileName(m.Path) : null,
+            transitions = timeline.Scenes.Skip(1).Select(s => s.TransitionIn.Kind),
+            sceneStarts = timeline.SceneStarts.Select(s => Math.Round(s, 3)),
+            sceneSeconds = timeline.Scenes.Select(s => Math.Round(s.Seconds, 3)),
         });
         return StageOutcome.Produced(
             new ProducedFile("final", output, "video/mp4", info),
             new ProducedFile("poster", poster, "image/jpeg"));
+    }
+
+    private async Task EncodeAudioAsync(Timeline timeline, string output, CancellationToken ct)
+    {
+        var loudnorm = await loudness.FilterAsync(timeline, ct);
+        var args = TimelineGraph.AudioInputs(timeline);
+        args.AddRange(["-filter_complex", TimelineGraph.BuildAudio(timeline, loudnorm), "-map", "[aout]",
+            "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-t", Ffmpeg.Seconds(timeline.TotalSeconds), output]);
+        await ffmpeg.RunAsync(args, 0, null, ct);
+    }
+
+    private async Task<Timeline> BuildTimelineAsync(StageContext context, CancellationToken ct)
+    {
+        var count = context.Script.Scenes.Count;
+        var transitions = Transitions(context, count);
+        var scenes = new List<TimelineScene>();
+        for (var i = 0; i < count; i++)
+        {
+            var narration = context.Input(StageKind.Narration, i);
+            var spoken = NarrationSeconds(narration.ArtifactOf("narration").MediaInfoJson);
+            var overlapOut = i + 1 < count && !transitions[i + 1].IsCut ? transitions[i + 1].Seconds : 0;
+            var seconds = Math.Max(context.Script.Scenes[i].DurationSeconds, spoken + TailSeconds + overlapOut);
+            scenes.Add(new TimelineScene(context.Input(StageKind.Clips, i).PathOf("clip"), narration.PathOf("narration"), seconds, transitions[i]));
+        }
+        var labelFile = context.WorkFile("label.txt");
+        await File.WriteAllTextAsync(labelFile, AiLabel, ct);
+        var track = music.Choose(context.Text("music", "random"), context.Video.Id);
+        var volume = context.Number("musicVolume", 0.22, 0, 1);
+        return new Timeline(scenes, track is null ? null : new MusicBed(track, volume), new TextOverlay(labelFile, ffmpeg.Options.FontFile));
+    }
+
+    /// <summary>"transition" for every cut, or "transitions": one per cut (scene 2 onwards); "transitionSeconds" 0–1.</summary>
+    private static List<Transition> Transitions(StageContext context, int count)
+    {
+        var seconds = context.Number("transitionSeconds", 0.3, 0, 1);
+        var all = context.Text("transition", "fade");
+        var perCut = context.Parameters["transitions"] as JsonArray;
+        var list = new List<Transition> { Transition.Cut };
+        for (var i = 1; i < count; i++)
+        {
+            var kind = perCut is not null && i - 1 < perCut.Count && perCut[i - 1]?.GetValue<string>() is { } k ? k : all;
+            if (!Transition.Kinds.Contains(kind))
+            {
+                throw new PermanentStageException($"Transition '{kind}' is unknown; use one of {string.Join(", ", Transition.Kinds)}.");
+            }
+            list.Add(kind == "cut" ? Transition.Cut : new Transition(kind, seconds));
+        }
+        return list;
     }
 
     internal static double NarrationSeconds(string? mediaInfoJson)
@@ -84,28 +137,5 @@ public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu) : IStageHandler
         }
         using var doc = JsonDocument.Parse(mediaInfoJson);
         return doc.RootElement.TryGetProperty("seconds", out var s) ? s.GetDouble() : 0;
-    }
-
-    /// <summary>Inputs alternate clip, narration per scene.</summary>
-    internal static string FilterGraph(IReadOnlyList<double> sceneSeconds, string labelFile, string fontFile)
-    {
-        var graph = new StringBuilder();
-        var concatInputs = new StringBuilder();
-        for (var i = 0; i < sceneSeconds.Count; i++)
-        {
-            var seconds = Ffmpeg.Seconds(sceneSeconds[i]);
-            var video = i * 2;
-            var audio = i * 2 + 1;
-            graph.Append(CultureInfo.InvariantCulture,
-                $"[{video}:v]fps={MotionClipStage.Fps},scale={TitleCardStage.Width}:{TitleCardStage.Height},setsar=1,tpad=stop_mode=clone:stop_duration={seconds},trim=duration={seconds},setpts=PTS-STARTPTS[v{i}];");
-            graph.Append(CultureInfo.InvariantCulture,
-                $"[{audio}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=duration={seconds},asetpts=PTS-STARTPTS[a{i}];");
-            concatInputs.Append(CultureInfo.InvariantCulture, $"[v{i}][a{i}]");
-        }
-        graph.Append(CultureInfo.InvariantCulture, $"{concatInputs}concat=n={sceneSeconds.Count}:v=1:a=1[vc][ac];");
-        graph.Append(CultureInfo.InvariantCulture,
-            $"[vc]drawtext=fontfile={fontFile}:textfile={labelFile}:fontsize=34:fontcolor=white@0.9:box=1:boxcolor=black@0.45:boxborderw=12:x=w-text_w-48:y=140,format=yuv420p[vout];");
-        graph.Append("[ac]loudnorm=I=-14:TP=-1:LRA=11,aresample=48000[aout]");
-        return graph.ToString();
     }
 }

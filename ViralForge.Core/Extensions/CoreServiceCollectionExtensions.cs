@@ -33,6 +33,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<Ffmpeg>();
         services.AddSingleton<MediaInspector>();
+        services.AddSingleton<EncoderSelector>();
+        services.AddSingleton<LoudnessPass>();
+        services.AddSingleton<MusicLibrary>();
         services.AddSingleton<MediaNormalizer>();
         services.AddSingleton<Uploads.SceneUploadService>();
         services.AddSingleton<PipelineScheduler>();

@@ -60,6 +60,13 @@ public sealed class MediaOptions
     public string EspeakPath { get; set; } = "espeak-ng";
     public string FontFile { get; set; } = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
 
+    /// <summary>auto (h264_nvenc when it works, else libx264), or libx264.</summary>
+    [RegularExpression("^(auto|libx264)$")]
+    public string Encoder { get; set; } = "auto";
+
+    /// <summary>Background music tracks (any audio format ffmpeg reads); one is mixed under each video.</summary>
+    public string MusicPath { get; set; } = ".data/music";
+
     /// <summary>libx264 preset; slower presets give smaller files at the same quality.</summary>
     public string X264Preset { get; set; } = "veryfast";
 

@@ -46,12 +46,13 @@ public sealed class StudioApiTests(StudioFixture fixture) : IClassFixture<Studio
         var health = JsonDocument.Parse(await As("reviewer").GetStringAsync("health")).RootElement;
         Assert.Equal("Healthy", health.GetProperty("status").GetString());
         var checks = health.GetProperty("checks");
-        foreach (var name in new[] { "database", "ffmpeg", "espeak-ng", "artifact-store", "gpu" })
+        foreach (var name in new[] { "database", "ffmpeg", "espeak-ng", "artifact-store", "gpu", "encoder" })
         {
             Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
         }
         Assert.StartsWith("ffmpeg version", checks.GetProperty("ffmpeg").GetProperty("description").GetString());
         Assert.Equal("none", checks.GetProperty("gpu").GetProperty("data").GetProperty("provider").GetString());
+        Assert.Equal("libx264", checks.GetProperty("encoder").GetProperty("data").GetProperty("encoder").GetString());
     }
 
     [Fact]

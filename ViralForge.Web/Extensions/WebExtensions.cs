@@ -65,7 +65,8 @@ public static class WebExtensions
             .AddTypeActivatedCheck<ToolHealthCheck>("ffmpeg", media.FfmpegPath, new[] { "-hide_banner", "-version" })
             .AddTypeActivatedCheck<ToolHealthCheck>("espeak-ng", media.EspeakPath, new[] { "--version" })
             .AddCheck<ArtifactStoreHealthCheck>("artifact-store")
-            .AddCheck<GpuHealthCheck>("gpu");
+            .AddCheck<GpuHealthCheck>("gpu")
+            .AddCheck<EncoderHealthCheck>("encoder");
         return builder;
     }
 

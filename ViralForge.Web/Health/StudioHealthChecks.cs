@@ -84,3 +84,12 @@ public sealed class GpuHealthCheck(GpuWorker gpu) : IHealthCheck
         return Task.FromResult(HealthCheckResult.Healthy(snapshot.ProviderNote, data));
     }
 }
+
+public sealed class EncoderHealthCheck(EncoderSelector encoders) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
+    {
+        var encoder = await encoders.GetAsync(ct);
+        return HealthCheckResult.Healthy($"{encoder.Name}: {encoder.Reason}", new Dictionary<string, object> { ["encoder"] = encoder.Name, ["hardware"] = encoder.IsHardware });
+    }
+}

@@ -1,4 +1,4 @@
-// ViralForge benchmarks: scripts/bench [pickup|demo]. Each measure ends with one line
+// ViralForge benchmarks: scripts/bench [pickup|compose|demo]. Each measure ends with one line
 // "BENCH <name> <value> <unit> target <op><value>".
 using ViralForge.Bench;
 
@@ -10,6 +10,10 @@ var scratch = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_SCRATCH") ?? P
 if (which is "all" or "pickup")
 {
     await PickupBench.RunAsync(admin, scratch);
+}
+if (which is "all" or "compose")
+{
+    await ComposeBench.RunAsync(scratch);
 }
 if (which is "all" or "demo")
 {

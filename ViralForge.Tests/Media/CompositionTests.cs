@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ViralForge.Core.Composition;
+using ViralForge.Core.Data;
+using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
+using ViralForge.Gpu.Worker;
+using ViralForge.Tests.Infrastructure;
+
+namespace ViralForge.Tests.Media;
+
+/// <summary>The Compose stage for real: espeak narration, a music bed, mixed transitions; the output is measured.</summary>
+public sealed class CompositionTests
+{
+    private static readonly MediaOptions Options = new() { X264Preset = "ultrafast" };
+    private static readonly Ffmpeg Ffmpeg = new(Microsoft.Extensions.Options.Options.Create(Options));
+
+    [Fact]
+    public async Task The_final_cut_has_its_transitions_music_label_metadata_and_platform_loudness()
+    {
+        var root = TestEnvironment.NewFolder("compose");
+        var musicFolder = Directory.CreateDirectory(Path.Combine(root, "music")).FullName;
+        var inputs = new List<StageInput>();
+        var script = TestScripts.Brief();
+        for (var i = 0; i < script.Scenes.Count; i++)
+        {
+            // Mid-grey clips, so the white label text stands out where it is drawn.
+            var clip = $"clip{i}.mp4";
+            await Ffmpeg.RunAsync(["-f", "lavfi", "-i", "color=c=0x808080:s=1080x1920:r=30:d=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", Path.Combine(root, clip)], 0, null, CancellationToken.None);
+            var raw = Path.Combine(root, $"raw{i}.wav");
+            var spoken = await ProcessRunner.RunAsync("espeak-ng", ["-v", "en-us", "-w", raw, script.Scenes[i].Narration], TimeSpan.FromSeconds(30), CancellationToken.None);
+            Assert.Equal(0, spoken.ExitCode);
+            var voice = $"voice{i}.wav";
+            await Ffmpeg.RunAsync(["-i", raw, "-ar", "48000", "-ac", "1", Path.Combine(root, voice)], 0, null, CancellationToken.None);
+            var seconds = (await Ffmpeg.ProbeAsync(Path.Combine(root, voice), CancellationToken.None)).Duration.TotalSeconds;
+            inputs.Add(new StageInput(StageKind.Clips, i, [Artifact("clip", clip, null)], root));
+            inputs.Add(new StageInput(StageKind.Narration, i, [Artifact("narration", voice, $$"""{"seconds":{{seconds.ToString(CultureInfo.InvariantCulture)}}}""")], root));
+        }
+        await Ffmpeg.RunAsync(["-f", "lavfi", "-i", "sine=frequency=220:duration=6,volume=0.8", "-f", "lavfi", "-i", "sine=frequency=330:duration=6",
+            "-filter_complex", "[0:a][1:a]amix=inputs=2", "-c:a", "libmp3lame", Path.Combine(musicFolder, "bed.mp3")], 0, null, CancellationToken.None);
+
+        var stage = new ComposeStage(Ffmpeg, new GpuWorker(TimeProvider.System, NullLogger<GpuWorker>.Instance),
+            new EncoderSelector(Ffmpeg, NullLogger<EncoderSelector>.Instance), new LoudnessPass(Ffmpeg),
+            new MusicLibrary(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MusicPath = musicFolder })));
+        var work = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+        var context = new StageContext
+        {
+            Run = new StageRun { Id = 1, Stage = StageKind.Compose },
+            Video = new Video { Title = script.Title, ScriptJson = script.ToJson() },
+            Script = script,
+            Parameters = new JsonObject { ["transitions"] = new JsonArray("fade", "cut", "slideleft"), ["music"] = "bed.mp3" },
+            Inputs = inputs,
+            WorkFolder = work,
+            Progress = new Progress<double>(),
+        };
+        var outcome = await stage.ExecuteAsync(context, CancellationToken.None);
+        var final = outcome.Files.Single(f => f.Kind == "final");
+        var info = JsonDocument.Parse(final.MediaInfoJson!).RootElement;
+        Assert.Equal("libx264", info.GetProperty("encoder").GetString());
+        // CI has no GPU: either the build lacks NVENC or a real test encode proved it unusable, and the reason says which.
+        Assert.Matches("has no h264_nvenc|cannot encode here", info.GetProperty("encoderReason").GetString());
+        Assert.Equal("bed.mp3", info.GetProperty("music").GetString());
+        Assert.Equal(["fade", "cut", "slideleft"], info.GetProperty("transitions").EnumerateArray().Select(t => t.GetString()));
+
+        // Delivery spec and length: the two transitions overlap their scenes by 0.3 s each.
+        var sceneSeconds = info.GetProperty("sceneSeconds").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        var expected = sceneSeconds.Sum() - 0.6;
+        var probe = JsonDocument.Parse((await ProcessRunner.RunAsync("ffprobe", ["-v", "error", "-show_streams", "-show_format", "-of", "json", final.Path], TimeSpan.FromSeconds(30), CancellationToken.None)).StdOut).RootElement;
+        var format = probe.GetProperty("format");
+        Assert.InRange(double.Parse(format.GetProperty("duration").GetString()!, CultureInfo.InvariantCulture), expected - 0.1, expected + 0.1);
+        var streams = probe.GetProperty("streams").EnumerateArray().ToList();
+        var v = streams.Single(s => s.GetProperty("codec_type").GetString() == "video");
+        var a = streams.Single(s => s.GetProperty("codec_type").GetString() == "audio");
+        Assert.Equal(("h264", 1080, 1920, "30/1", "yuv420p"), (v.GetProperty("codec_name").GetString(), v.GetProperty("width").GetInt32(), v.GetProperty("height").GetInt32(), v.GetProperty("avg_frame_rate").GetString(), v.GetProperty("pix_fmt").GetString()));
+        Assert.Equal(("aac", "48000", 2), (a.GetProperty("codec_name").GetString(), a.GetProperty("sample_rate").GetString(), a.GetProperty("channels").GetInt32()));
+
+        // AI-content metadata in the container.
+        var tags = format.GetProperty("tags");
+        Assert.Contains("AI-generated", tags.GetProperty("comment").GetString());
+        Assert.Equal("true", tags.GetProperty("ai_generated").GetString());
+
+        // Loudness: within 1 LU of −14 LUFS integrated, true peak at most −1 dBTP (0.5 dB tolerance for the AAC encode).
+        var meter = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostats", "-i", final.Path, "-af", "ebur128=peak=true", "-f", "null", "-"], TimeSpan.FromSeconds(60), CancellationToken.None);
+        var summary = meter.StdErrTail[meter.StdErrTail.LastIndexOf("Summary:", StringComparison.Ordinal)..];
+        var integrated = double.Parse(Regex.Match(summary, @"I:\s+(-?[\d.]+) LUFS").Groups[1].Value, CultureInfo.InvariantCulture);
+        var peak = double.Parse(Regex.Match(summary, @"Peak:\s+(-?[\d.]+) dBFS").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(integrated, -15, -13);
+        Assert.True(peak <= -0.5, $"True peak {peak} dBFS is above the ceiling.");
+
+        // The visible label: bright text in the top-right corner, where the grey source has none.
+        var stats = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-ss", "1", "-i", final.Path, "-frames:v", "1",
+            "-vf", "crop=340:80:1080-340:130,signalstats,metadata=print:key=lavfi.signalstats.YMAX", "-f", "null", "-"], TimeSpan.FromSeconds(30), CancellationToken.None);
+        var ymax = int.Parse(Regex.Match(stats.StdErrTail, @"YMAX=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(ymax > 200, $"No label text found in the corner (YMAX {ymax}).");
+    }
+
+    private static Artifact Artifact(string kind, string key, string? info) =>
+        new() { Kind = kind, StoreKey = key, ContentType = "application/octet-stream", Sha256 = kind + key, MediaInfoJson = info };
+}
