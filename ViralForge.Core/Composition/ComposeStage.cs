@@ -16,7 +16,7 @@ public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu, EncoderSelector en
     public const string AiLabel = "AI-generated";
 
     public StageKind Stage => StageKind.Compose;
-    public int Version => 2;
+    public int Version => 3;
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
@@ -76,9 +76,12 @@ public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu, EncoderSelector en
             sceneStarts = timeline.SceneStarts.Select(s => Math.Round(s, 3)),
             sceneSeconds = timeline.Scenes.Select(s => Math.Round(s.Seconds, 3)),
         });
-        return StageOutcome.Produced(
-            new ProducedFile("final", output, "video/mp4", info),
-            new ProducedFile("poster", poster, "image/jpeg"));
+        var files = new List<ProducedFile> { new("final", output, "video/mp4", info), new("poster", poster, "image/jpeg") };
+        if (timeline.CaptionsFile is { } captions)
+        {
+            files.Add(new ProducedFile("captions", captions, "text/x-ssa"));
+        }
+        return new StageOutcome(files);
     }
 
     private async Task EncodeAudioAsync(Timeline timeline, string output, CancellationToken ct)
@@ -107,7 +110,24 @@ public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu, EncoderSelector en
         await File.WriteAllTextAsync(labelFile, AiLabel, ct);
         var track = music.Choose(context.Text("music", "random"), context.Video.Id);
         var volume = context.Number("musicVolume", 0.22, 0, 1);
-        return new Timeline(scenes, track is null ? null : new MusicBed(track, volume), new TextOverlay(labelFile, ffmpeg.Options.FontFile));
+        var timeline = new Timeline(scenes, track is null ? null : new MusicBed(track, volume), new TextOverlay(labelFile, ffmpeg.Options.FontFile));
+
+        var styleName = context.Text("captionStyle", "bold");
+        if (styleName == "none")
+        {
+            return timeline;
+        }
+        if (!CaptionStyle.Presets.TryGetValue(styleName, out var style))
+        {
+            throw new PermanentStageException($"Caption style '{styleName}' is unknown; use {string.Join(", ", CaptionStyle.Presets.Keys)} or none.");
+        }
+        var starts = timeline.SceneStarts;
+        var cues = Captions.Cues(Enumerable.Range(0, count)
+            .Select(i => (starts[i], Captions.WordsOf(context.Input(StageKind.Narration, i).ArtifactOf("narration").MediaInfoJson)))
+            .ToList());
+        var captionsFile = context.WorkFile("captions.ass");
+        await File.WriteAllTextAsync(captionsFile, Captions.Ass(cues, style), ct);
+        return timeline with { CaptionsFile = captionsFile };
     }
 
     /// <summary>"transition" for every cut, or "transitions": one per cut (scene 2 onwards); "transitionSeconds" 0–1.</summary>

@@ -19,13 +19,15 @@ public sealed record TextOverlay(string TextFile, string FontFile);
 
 /// <summary>
 /// The whole final cut, declared: scenes with their transitions, narration aligned to each scene's
-/// start, an optional music bed ducked under the voice, the AI label, and the loudness target.
+/// start, an optional music bed ducked under the voice, word-timed captions (an ASS file), the AI
+/// label, and the loudness target.
 /// Turned into ffmpeg arguments by <see cref="TimelineGraph"/>.
 /// </summary>
 public sealed record Timeline(
     IReadOnlyList<TimelineScene> Scenes,
     MusicBed? Music,
     TextOverlay Label,
+    string? CaptionsFile = null,
     double TargetLufs = -14,
     double TruePeakDb = -1)
 {

@@ -93,6 +93,10 @@ public static class TimelineGraph
     public static string Label(TextOverlay label, string input, string output) =>
         $"{input}drawtext=fontfile={label.FontFile}:textfile={label.TextFile}:fontsize=34:fontcolor=white@0.9:box=1:boxcolor=black@0.45:boxborderw=12:x=w-text_w-48:y=140,format=yuv420p{output}";
 
+    /// <summary>Word-timed captions rendered by libass with the studio's fonts.</summary>
+    public static string Burn(string assFile, string fontFile, string input, string output) =>
+        $"{input}subtitles=filename={assFile}:fontsdir={Path.GetDirectoryName(fontFile)}{output}";
+
     /// <summary>The audio graph over <see cref="AudioInputs"/> (voice and music, before loudness), shared by the measuring pass and the encode.</summary>
     public static string AudioGraph(Timeline timeline, string output)
     {
@@ -112,7 +116,9 @@ public static class TimelineGraph
             labels.Add($"[s{i}]");
         }
         parts.Add(JoinScenes(timeline, labels, "[joined]"));
-        parts.Add(Label(timeline.Label, "[joined]", "[labelled]"));
+        parts.Add(timeline.CaptionsFile is { } captions
+            ? $"{Burn(captions, timeline.Label.FontFile, "[joined]", "[captioned]")};{Label(timeline.Label, "[captioned]", "[labelled]")}"
+            : Label(timeline.Label, "[joined]", "[labelled]"));
         var posterFrame = (int)Math.Round(Math.Min(1, timeline.TotalSeconds / 2) * MediaNormalizer.Fps);
         parts.Add($"[labelled]split=2[vout][p];[p]trim=start_frame={posterFrame}:end_frame={posterFrame + 1},scale=540:960[poster]");
         return string.Join(';', parts);

@@ -1,15 +1,17 @@
-using System.Globalization;
-using Microsoft.Extensions.Options;
+using System.Text.Json;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
 
 namespace ViralForge.Core.Narration;
 
-/// <summary>Speaks the scene's narration with espeak-ng, then resamples it to 48 kHz.</summary>
-public sealed class EspeakNarrationStage(Ffmpeg ffmpeg, IOptions<MediaOptions> options) : IStageHandler
+/// <summary>
+/// Speaks the scene's narration with espeak-ng (through its library, so every word's timing comes
+/// with the audio), then resamples it to 48 kHz. The word timings travel with the artifact for captions.
+/// </summary>
+public sealed class EspeakNarrationStage(Ffmpeg ffmpeg) : IStageHandler
 {
     public StageKind Stage => StageKind.Narration;
-    public int Version => 1;
+    public int Version => 2;
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
@@ -20,28 +22,33 @@ public sealed class EspeakNarrationStage(Ffmpeg ffmpeg, IOptions<MediaOptions> o
         }
         var rate = (int)context.Number("rate", 165, 80, 450);
         var pitch = (int)context.Number("pitch", 50, 0, 99);
-        var textFile = context.WorkFile("narration.txt");
-        await File.WriteAllTextAsync(textFile, context.Scene.Narration, ct);
-        var raw = context.WorkFile("raw.wav");
-        var result = await ProcessRunner.RunAsync(
-            options.Value.EspeakPath,
-            ["-v", voice, "-s", rate.ToString(CultureInfo.InvariantCulture), "-p", pitch.ToString(CultureInfo.InvariantCulture), "-w", raw, "-f", textFile],
-            TimeSpan.FromSeconds(options.Value.ProcessTimeoutSeconds), ct);
-        if (result.ExitCode != 0 || !File.Exists(raw))
+        SpokenText spoken;
+        try
         {
-            var why = result.StdErrTail.Trim();
-            if (why.Contains("voice", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new PermanentStageException($"espeak-ng has no voice '{voice}' ({why}). Pick an installed voice (espeak-ng --voices).");
-            }
-            throw new ExternalToolException("espeak-ng", $"espeak-ng failed with exit code {result.ExitCode}: {why}", result.StdErrTail);
+            spoken = await EspeakLibrary.SpeakAsync(context.Scene.Narration, voice, rate, pitch, ct);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new PermanentStageException($"{ex.Message.Split(" (Parameter")[0]} Pick an installed voice (espeak-ng --voices).");
+        }
+        if (spoken.Samples.Length == 0)
+        {
+            throw new PermanentStageException("espeak-ng produced no sound for this narration; check the text.");
         }
         context.Progress.Report(0.5);
+        var raw = context.WorkFile("raw.wav");
+        await EspeakLibrary.WriteWavAsync(raw, spoken, ct);
         var output = context.WorkFile("narration.wav");
         await ffmpeg.RunAsync(["-i", raw, "-ar", "48000", "-ac", "1", "-c:a", "pcm_s16le", output], 0, null, ct);
-        var probe = await ffmpeg.ProbeAsync(output, ct);
-        var seconds = probe.Duration.TotalSeconds;
-        return StageOutcome.Produced(new ProducedFile("narration", output, "audio/wav",
-            $$"""{"seconds":{{Ffmpeg.Seconds(seconds)}},"voice":"{{voice}}","rate":{{rate}},"pitch":{{pitch}},"engine":"espeak-ng"}"""));
+        var info = JsonSerializer.Serialize(new
+        {
+            seconds = Math.Round(spoken.Seconds, 3),
+            voice,
+            rate,
+            pitch,
+            engine = "espeak-ng",
+            words = spoken.Words.Select(w => new { word = w.Word, start = w.Start, end = w.End }),
+        });
+        return StageOutcome.Produced(new ProducedFile("narration", output, "audio/wav", info));
     }
 }

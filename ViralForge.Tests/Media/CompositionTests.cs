@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using ViralForge.Core.Composition;
 using ViralForge.Core.Data;
 using ViralForge.Core.Media;
+using ViralForge.Core.Narration;
 using ViralForge.Core.Pipeline;
 using ViralForge.Gpu.Worker;
 using ViralForge.Tests.Infrastructure;
@@ -32,13 +33,13 @@ public sealed class CompositionTests
             var clip = $"clip{i}.mp4";
             await Ffmpeg.RunAsync(["-f", "lavfi", "-i", "color=c=0x808080:s=1080x1920:r=30:d=2", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", Path.Combine(root, clip)], 0, null, CancellationToken.None);
             var raw = Path.Combine(root, $"raw{i}.wav");
-            var spoken = await ProcessRunner.RunAsync("espeak-ng", ["-v", "en-us", "-w", raw, script.Scenes[i].Narration], TimeSpan.FromSeconds(30), CancellationToken.None);
-            Assert.Equal(0, spoken.ExitCode);
+            var spoken = await EspeakLibrary.SpeakAsync(script.Scenes[i].Narration, "en-us", 165, 50, CancellationToken.None);
+            await EspeakLibrary.WriteWavAsync(raw, spoken, CancellationToken.None);
             var voice = $"voice{i}.wav";
             await Ffmpeg.RunAsync(["-i", raw, "-ar", "48000", "-ac", "1", Path.Combine(root, voice)], 0, null, CancellationToken.None);
-            var seconds = (await Ffmpeg.ProbeAsync(Path.Combine(root, voice), CancellationToken.None)).Duration.TotalSeconds;
+            var narrationInfo = JsonSerializer.Serialize(new { seconds = spoken.Seconds, words = spoken.Words.Select(w => new { word = w.Word, start = w.Start, end = w.End }) });
             inputs.Add(new StageInput(StageKind.Clips, i, [Artifact("clip", clip, null)], root));
-            inputs.Add(new StageInput(StageKind.Narration, i, [Artifact("narration", voice, $$"""{"seconds":{{seconds.ToString(CultureInfo.InvariantCulture)}}}""")], root));
+            inputs.Add(new StageInput(StageKind.Narration, i, [Artifact("narration", voice, narrationInfo)], root));
         }
         await Ffmpeg.RunAsync(["-f", "lavfi", "-i", "sine=frequency=220:duration=6,volume=0.8", "-f", "lavfi", "-i", "sine=frequency=330:duration=6",
             "-filter_complex", "[0:a][1:a]amix=inputs=2", "-c:a", "libmp3lame", Path.Combine(musicFolder, "bed.mp3")], 0, null, CancellationToken.None);
@@ -96,6 +97,20 @@ public sealed class CompositionTests
             "-vf", "crop=340:80:1080-340:130,signalstats,metadata=print:key=lavfi.signalstats.YMAX", "-f", "null", "-"], TimeSpan.FromSeconds(30), CancellationToken.None);
         var ymax = int.Parse(Regex.Match(stats.StdErrTail, @"YMAX=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.True(ymax > 200, $"No label text found in the corner (YMAX {ymax}).");
+
+        // Captions: one cue per spoken word, at the word's time in the final cut, burned in above the platform UI.
+        var ass = await File.ReadAllTextAsync(outcome.Files.Single(f => f.Kind == "captions").Path);
+        var starts = info.GetProperty("sceneStarts").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        var firstWords = Captions.WordsOf(inputs.Single(x => x.Stage == StageKind.Narration && x.SceneIndex == 1).Artifacts[0].MediaInfoJson ?? "{}");
+        var cueTimes = Regex.Matches(ass, @"Dialogue: 0,(\d+):(\d\d):(\d\d\.\d\d),")
+            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) * 3600 + int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) * 60 + double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(script.Scenes.Sum(sc => sc.Narration.Split(' ').Length), cueTimes.Count);
+        Assert.Contains(cueTimes, t => Math.Abs(t - (starts[1] + firstWords[0].Start)) <= 0.011);
+        var spokenAt = starts[1] + (firstWords[0].Start + firstWords[0].End) / 2;
+        var caption = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-ss", spokenAt.ToString("0.00", CultureInfo.InvariantCulture), "-i", final.Path, "-frames:v", "1",
+            "-vf", $"crop=900:160:90:{1920 - Captions.MarginBottom - 150},signalstats,metadata=print:key=lavfi.signalstats.YMAX", "-f", "null", "-"], TimeSpan.FromSeconds(30), CancellationToken.None);
+        var captionMax = int.Parse(Regex.Match(caption.StdErrTail, @"YMAX=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(captionMax > 200, $"No caption text while a word is spoken (YMAX {captionMax}).");
     }
 
     private static Artifact Artifact(string kind, string key, string? info) =>
