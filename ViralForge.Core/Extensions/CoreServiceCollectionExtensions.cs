@@ -34,6 +34,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Ffmpeg>();
         services.AddSingleton<MediaInspector>();
         services.AddSingleton<EncoderSelector>();
+        services.AddSingleton<FfmpegCapabilities>();
+        services.AddHostedService(sp => sp.GetRequiredService<FfmpegCapabilities>());
         services.AddSingleton<LoudnessPass>();
         services.AddSingleton<MusicLibrary>();
         services.AddSingleton<MediaNormalizer>();

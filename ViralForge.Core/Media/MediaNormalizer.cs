@@ -55,6 +55,22 @@ public sealed class MediaNormalizer(Ffmpeg ffmpeg)
         args.AddRange(EncodeArgs());
         args.Add(output);
         await RunAsync(args, seconds, progress, ct);
+        await VerifyAsync(output, ct);
+    }
+
+    /// <summary>The output must meet the delivery spec; anything else is our bug, not the creator's file.</summary>
+    private async Task VerifyAsync(string output, CancellationToken ct)
+    {
+        var probe = await ffmpeg.ProbeAsync(output, ct);
+        var v = probe.PrimaryVideoStream;
+        var a = probe.PrimaryAudioStream;
+        var ok = v is { CodecName: "h264", Width: Width, Height: Height, PixelFormat: "yuv420p" } && Math.Abs(v.AverageFrameRate - Fps) < 0.01
+            && a is { CodecName: "aac", SampleRateHz: 48000, Channels: 2 };
+        if (!ok)
+        {
+            throw new InvalidOperationException(
+                $"Normalised output is off-spec: {v?.CodecName} {v?.Width}x{v?.Height} {v?.PixelFormat} {v?.AverageFrameRate:0.###} fps, audio {a?.CodecName} {a?.SampleRateHz} Hz {a?.Channels} ch.");
+        }
     }
 
     public IEnumerable<string> EncodeArgs() =>

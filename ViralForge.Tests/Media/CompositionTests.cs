@@ -46,7 +46,7 @@ public sealed class CompositionTests
 
         var stage = new ComposeStage(Ffmpeg, new GpuWorker(TimeProvider.System, NullLogger<GpuWorker>.Instance),
             new EncoderSelector(Ffmpeg, NullLogger<EncoderSelector>.Instance), new LoudnessPass(Ffmpeg),
-            new MusicLibrary(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MusicPath = musicFolder })));
+            new MusicLibrary(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MusicPath = musicFolder }), Ffmpeg));
         var work = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
         var context = new StageContext
         {

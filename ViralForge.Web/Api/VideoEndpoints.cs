@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.AspNetCore.Authorization;
+using ViralForge.Core.Composition;
 using ViralForge.Core.Data;
 using ViralForge.Core.Media;
 using ViralForge.Core.Uploads;
@@ -180,6 +181,9 @@ public static class MediaEndpoints
             return Results.File(path, artifact.ContentType, fileDownloadName: null, lastModified: artifact.CreatedAt,
                 entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{artifact.Sha256}\""), enableRangeProcessing: true);
         }).RequireAuthorization(Policies.View);
+        app.MapGet("/media/music/{name}", (string name, MusicLibrary music) =>
+                music.PathOf(name) is { } path ? Results.File(path, "audio/" + Path.GetExtension(path).TrimStart('.'), enableRangeProcessing: true) : Results.NotFound())
+            .RequireAuthorization(Policies.View);
         app.MapGet("/api/artifacts/{id:guid}", ([FromRoute] Guid id) => Results.Redirect($"/media/{id}")).RequireAuthorization(Policies.View);
         return app;
     }

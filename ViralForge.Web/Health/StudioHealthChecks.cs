@@ -85,11 +85,29 @@ public sealed class GpuHealthCheck(GpuWorker gpu) : IHealthCheck
     }
 }
 
-public sealed class EncoderHealthCheck(EncoderSelector encoders) : IHealthCheck
+/// <summary>The start-up probe of the ffmpeg build: required filters, hardware accelerators, the encoder in use.</summary>
+public sealed class EncoderHealthCheck(FfmpegCapabilities capabilities) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
-        var encoder = await encoders.GetAsync(ct);
-        return HealthCheckResult.Healthy($"{encoder.Name}: {encoder.Reason}", new Dictionary<string, object> { ["encoder"] = encoder.Name, ["hardware"] = encoder.IsHardware });
+        FfmpegReport report;
+        try
+        {
+            report = await capabilities.WaitAsync(ct);
+        }
+        catch (Exception ex) when (ex is ExternalToolException or OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy("ffmpeg could not be probed: " + ex.Message);
+        }
+        var data = new Dictionary<string, object>
+        {
+            ["encoder"] = report.Encoder.Name,
+            ["hardware"] = report.Encoder.IsHardware,
+            ["hwaccels"] = report.Hwaccels,
+            ["missingFilters"] = report.MissingFilters,
+        };
+        return report.Usable
+            ? HealthCheckResult.Healthy($"{report.Encoder.Name}: {report.Encoder.Reason}", data)
+            : HealthCheckResult.Unhealthy($"ffmpeg lacks filters the pipeline needs: {string.Join(", ", report.MissingFilters)}.", data: data);
     }
 }

@@ -48,7 +48,7 @@ internal static class ComposeBench
         }
         await ffmpeg.RunAsync(["-f", "lavfi", "-i", "sine=frequency=220:duration=40", "-c:a", "libmp3lame", Path.Combine(music, "bed.mp3")], 0, null, CancellationToken.None);
         var stage = new ComposeStage(ffmpeg, new GpuWorker(TimeProvider.System, NullLogger<GpuWorker>.Instance),
-            new EncoderSelector(ffmpeg, NullLogger<EncoderSelector>.Instance), new LoudnessPass(ffmpeg), new MusicLibrary(Options.Create(new MediaOptions { MusicPath = music })));
+            new EncoderSelector(ffmpeg, NullLogger<EncoderSelector>.Instance), new LoudnessPass(ffmpeg), new MusicLibrary(Options.Create(new MediaOptions { MusicPath = music }), ffmpeg));
         var encoder = await new EncoderSelector(ffmpeg, NullLogger<EncoderSelector>.Instance).GetAsync(CancellationToken.None);
 
         var compose = new List<double>();
