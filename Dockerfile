@@ -11,13 +11,15 @@ RUN dotnet publish ViralForge.Web/ViralForge.Web.csproj -c Release -o /app
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core curl \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /data && chown app /data
 WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
     Storage__ArtifactsPath=/data/artifacts \
     Storage__OutboxPath=/data/outbox \
-    Storage__WorkPath=/data/work
+    Storage__WorkPath=/data/work \
+    Media__MusicPath=/data/music
 VOLUME /data
 EXPOSE 8080
 USER app
