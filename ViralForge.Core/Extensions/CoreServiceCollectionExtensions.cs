@@ -33,6 +33,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<Ffmpeg>();
         services.AddSingleton<MediaInspector>();
+        services.AddSingleton<PronunciationService>();
         services.AddSingleton<EncoderSelector>();
         services.AddSingleton<FfmpegCapabilities>();
         services.AddHostedService(sp => sp.GetRequiredService<FfmpegCapabilities>());

@@ -82,7 +82,11 @@ public static partial class EspeakLibrary
     private static partial int Synchronize();
 
     /// <summary>Speaks <paramref name="text"/>; throws <see cref="ArgumentException"/> for an unknown voice.</summary>
-    public static async Task<SpokenText> SpeakAsync(string text, string voice, int rate, int pitch, CancellationToken ct)
+    public static Task<SpokenText> SpeakAsync(string text, string voice, int rate, int pitch, CancellationToken ct) =>
+        SpeakAsync(new RewrittenText(text, []), voice, rate, pitch, ct);
+
+    /// <summary>Speaks the rewritten text; word timings name the script's own words.</summary>
+    public static async Task<SpokenText> SpeakAsync(RewrittenText text, string voice, int rate, int pitch, CancellationToken ct)
     {
         await Gate.WaitAsync(ct);
         try
@@ -95,7 +99,7 @@ public static partial class EspeakLibrary
         }
     }
 
-    private static unsafe SpokenText Speak(string text, string voice, int rate, int pitch)
+    private static unsafe SpokenText Speak(RewrittenText rewritten, string voice, int rate, int pitch)
     {
         if (_sampleRate == 0)
         {
@@ -118,7 +122,7 @@ public static partial class EspeakLibrary
 
         _samples = new List<short>(_sampleRate * 5);
         _events = [];
-        var bytes = Encoding.UTF8.GetBytes(text + "\0");
+        var bytes = Encoding.UTF8.GetBytes(rewritten.Spoken + "\0");
         fixed (byte* p = bytes)
         {
             var error = Synth(p, (nuint)bytes.Length, 0, PositionCharacter, 0, CharsUtf8, null, 0);
@@ -133,7 +137,7 @@ public static partial class EspeakLibrary
         }
 
         var samples = _samples.ToArray();
-        var words = ToWords(text, _events, samples, _sampleRate);
+        var words = ToWords(rewritten, _events, samples, _sampleRate);
         _samples = null;
         _events = null;
         return new SpokenText(samples, _sampleRate, words);
@@ -168,10 +172,10 @@ public static partial class EspeakLibrary
     }
 
     /// <summary>Word events to timings: each word ends where the next begins, the last where the sound stops.</summary>
-    internal static List<WordTiming> ToWords(string text, IReadOnlyList<(int Position, int Length, int Ms)> events, short[] samples, int sampleRate)
+    internal static List<WordTiming> ToWords(RewrittenText rewritten, IReadOnlyList<(int Position, int Length, int Ms)> events, short[] samples, int sampleRate)
     {
         // espeak counts positions in characters, from 1.
-        var runes = text.EnumerateRunes().Select(r => r.ToString()).ToArray();
+        var runes = rewritten.Spoken.EnumerateRunes().Select(r => r.ToString()).ToArray();
         var total = (double)samples.Length / sampleRate;
         var soundEnd = LastSound(samples, sampleRate);
         var words = new List<WordTiming>();
@@ -187,8 +191,8 @@ public static partial class EspeakLibrary
             {
                 to++;
             }
-            var word = string.Concat(runes[from..to]).Trim();
-            if (word.Length > 0)
+            var word = rewritten.Display(from, to - from, string.Concat(runes[from..to]).Trim());
+            if (word.Length > 0 && (words.Count == 0 || words[^1].Word != word || !rewritten.Replacements.Any(r => r.Original == word)))
             {
                 words.Add(new WordTiming(word, Math.Round(start, 3), Math.Round(Math.Max(start, end), 3)));
             }

@@ -1,4 +1,8 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using ViralForge.Core.Data;
+using ViralForge.Core.Script;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
 
@@ -8,10 +12,24 @@ namespace ViralForge.Core.Narration;
 /// Speaks the scene's narration with espeak-ng (through its library, so every word's timing comes
 /// with the audio), then resamples it to 48 kHz. The word timings travel with the artifact for captions.
 /// </summary>
-public sealed class EspeakNarrationStage(Ffmpeg ffmpeg) : IStageHandler
+public sealed class EspeakNarrationStage(Ffmpeg ffmpeg, IDbContextFactory<ViralForgeDbContext> dbFactory) : IStageHandler
 {
     public StageKind Stage => StageKind.Narration;
-    public int Version => 2;
+    public int Version => 3;
+
+    /// <summary>The dictionary entries that change this scene's narration: editing one re-runs exactly the narrations it touches.</summary>
+    public async ValueTask<string?> ExternalInputsAsync(StageRun run, ScriptDocument script, CancellationToken ct)
+    {
+        var voice = (JsonNode.Parse(run.ParametersJson) as JsonObject)?["voice"]?.GetValue<string>() ?? "en-us";
+        var rewritten = PronunciationRewriter.Apply(script.Scenes[run.SceneIndex!.Value].Narration, voice, await DictionaryAsync(ct));
+        return rewritten.Replacements.Count == 0 ? null : rewritten.Spoken;
+    }
+
+    private async Task<List<Pronunciation>> DictionaryAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Pronunciations.AsNoTracking().ToListAsync(ct);
+    }
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
@@ -25,7 +43,8 @@ public sealed class EspeakNarrationStage(Ffmpeg ffmpeg) : IStageHandler
         SpokenText spoken;
         try
         {
-            spoken = await EspeakLibrary.SpeakAsync(context.Scene.Narration, voice, rate, pitch, ct);
+            var rewritten = PronunciationRewriter.Apply(context.Scene.Narration, voice, await DictionaryAsync(ct));
+            spoken = await EspeakLibrary.SpeakAsync(rewritten, voice, rate, pitch, ct);
         }
         catch (ArgumentException ex)
         {

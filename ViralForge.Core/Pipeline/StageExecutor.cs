@@ -81,7 +81,8 @@ public sealed class StageExecutor(
             {
                 inputs.Add(new StageInput(run.Stage, run.SceneIndex, [upload], store.Root));
             }
-            var inputHash = InputHash(run, handler, script, inputs);
+            var external = await handler.ExternalInputsAsync(run, script, runCts.Token);
+            var inputHash = InputHash(run, handler, script, inputs, external);
 
             if (StageGraph.Get(run.Stage).Reusable && await FindReusableAsync(run, inputHash, runCts.Token) is { } earlier)
             {
@@ -245,7 +246,7 @@ public sealed class StageExecutor(
         return artifact;
     }
 
-    internal static string InputHash(StageRun run, IStageHandler handler, ScriptDocument script, IReadOnlyList<StageInput> inputs)
+    internal static string InputHash(StageRun run, IStageHandler handler, ScriptDocument script, IReadOnlyList<StageInput> inputs, string? external = null)
     {
         var parameters = JsonNode.Parse(run.ParametersJson) as JsonObject ?? [];
         var canonical = new SortedDictionary<string, string>(StringComparer.Ordinal);
@@ -260,6 +261,7 @@ public sealed class StageExecutor(
             parameters = canonical,
             script = run.SceneIndex is { } i ? (object)script.Scenes[i] : script,
             inputs = inputs.Select(x => new { stage = x.Stage.ToString(), x.SceneIndex, sha = x.Artifacts.Select(a => $"{a.Kind}:{a.Sha256}") }),
+            external,
         });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
     }

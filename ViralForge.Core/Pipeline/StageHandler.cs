@@ -4,7 +4,7 @@ using ViralForge.Core.Script;
 
 namespace ViralForge.Core.Pipeline;
 
-/// <summary>One stage's work. Handlers receive everything through the context and never touch the database.</summary>
+/// <summary>One stage's work. Handlers get their inputs through the context and write no database state; the pipeline records outcomes.</summary>
 public interface IStageHandler
 {
     StageKind Stage { get; }
@@ -13,6 +13,9 @@ public interface IStageHandler
     int Version { get; }
 
     Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct);
+
+    /// <summary>Inputs that live outside artifacts (an admin-edited dictionary, say); part of the input hash.</summary>
+    ValueTask<string?> ExternalInputsAsync(StageRun run, ScriptDocument script, CancellationToken ct) => ValueTask.FromResult<string?>(null);
 }
 
 public sealed record StageInput(StageKind Stage, int? SceneIndex, IReadOnlyList<Artifact> Artifacts, string ArtifactsRoot)

@@ -152,4 +152,41 @@ public sealed class StudioBrowserTests
         await Assertions.Expect(page.Locator("[data-testid=upload-error-1]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=video-status]")).ToHaveTextAsync("awaiting review", new() { Timeout = 90_000 });
     }
+
+    [Fact]
+    public async Task An_admin_adds_a_pronunciation_listens_to_it_and_sees_it_marked_in_a_script()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("browserpron");
+        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("browserpron"));
+        await studio.StartAsync();
+        var script = TestScripts.Brief() with { Scenes = [.. TestScripts.Brief().Scenes.Select((s, i) => i == 0 ? s with { Narration = "Every GIF tells a story." } : s)] };
+        var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), script);
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await LaunchChromiumAsync(playwright);
+        var page = await browser.NewPageAsync();
+        await LogInAsync(page, studio.BaseAddress);
+        await page.GotoAsync(new Uri(studio.BaseAddress, "admin/pronunciations").ToString());
+        await WaitInteractiveAsync(page);
+
+        await page.Locator("input[data-testid=term], [data-testid=term] input").FillAsync("GIF");
+        await page.Locator("input[data-testid=says-as], [data-testid=says-as] input").FillAsync("jif");
+        await page.ClickAsync("[data-testid=listen]");
+        await page.WaitForFunctionAsync("() => ['listen-without', 'listen-with'].every(id => { const a = document.querySelector(`[data-testid=${id}]`); return a && a.readyState >= 1 && a.duration > 0.5; })");
+        await Assertions.Expect(page.GetByText("espeak-ng hears: “I made a jif about SQL.”")).ToBeVisibleAsync();
+        await page.ClickAsync("[data-testid=save-pronunciation]");
+        await Assertions.Expect(page.Locator("[data-testid=pronunciation-row]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByText("pronunciation.add")).ToBeVisibleAsync();
+
+        await page.Locator("input[data-testid=term], [data-testid=term] input").FillAsync("X");
+        await page.Locator("input[data-testid=says-as], [data-testid=says-as] input").FillAsync("[[evil]]");
+        await page.ClickAsync("[data-testid=save-pronunciation]");
+        await Assertions.Expect(page.Locator("[data-testid=pronunciation-error]")).ToContainTextAsync("brackets");
+
+        await page.GotoAsync(new Uri(studio.BaseAddress, $"videos/{videoId}").ToString());
+        await WaitInteractiveAsync(page);
+        var mark = page.Locator("[data-testid=pronunciation-mark]");
+        await Assertions.Expect(mark).ToHaveTextAsync("GIF");
+        await Assertions.Expect(mark).ToHaveAttributeAsync("title", "said as jif");
+    }
 }
