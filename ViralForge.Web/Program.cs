@@ -1,4 +1,3 @@
-using Hangfire;
 using ViralForge.Web.Extensions;
 using ViralForge.Web.Setup;
 
@@ -11,7 +10,6 @@ var app = builder.Build();
 app.UseViralForge();
 
 await StudioInitializer.InitializeAsync(app.Services, app.Lifetime.ApplicationStopping);
-app.Services.GetRequiredService<DispatcherControl>().RegisterAll();
 
 await app.RunAsync();
 

@@ -35,6 +35,7 @@ public sealed class StudioProcess : IAsyncDisposable
     public string OutboxPath => Path.Combine(DataFolder, "outbox");
     public string ArtifactsPath => Path.Combine(DataFolder, "artifacts");
     public string Log { get { lock (_log) { return _log.ToString(); } } }
+    public bool IsRunning => _process is { HasExited: false };
 
     public async Task StartAsync(Dictionary<string, string>? overrides = null)
     {

@@ -121,4 +121,40 @@ public sealed class FailureHandlingTests
         Assert.Equal(1 + 4 * 3 + 2, live.Count);
         await CrashRecoveryTests.AssertArtifactsIntactAsync(db, studio, videoId, live);
     }
+
+    [Fact]
+    public async Task Locks_left_by_a_killed_process_do_not_stop_the_next_start()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("stalelock");
+        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("stalelock"));
+        await studio.StartAsync();
+        await studio.KillAsync();
+        // What a SIGKILL during Hangfire's recurring-job bookkeeping leaves behind.
+        await using (var conn = new Npgsql.NpgsqlConnection(cs))
+        {
+            await conn.OpenAsync();
+            foreach (var stage in Enum.GetNames<ViralForge.Core.Pipeline.StageKind>())
+            {
+                await using var cmd = new Npgsql.NpgsqlCommand(
+                    "INSERT INTO hangfire.lock (resource, updatecount, acquired) VALUES ($1, 0, now()) ON CONFLICT DO NOTHING", conn);
+                cmd.Parameters.AddWithValue($"hangfire:lock:recurring-job:dispatch-{stage.ToLowerInvariant()}");
+                await cmd.ExecuteNonQueryAsync();
+            }
+        }
+
+        await studio.StartAsync();
+        var client = studio.Client(await studio.IssueApiKeyAsync("creator"));
+        var videoId = await TestScripts.CreateVideoAsync(client, TestScripts.Brief());
+        var db = new PipelineDb(cs);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        // Registration waits out the stale locks in the background, then finishes and releases them.
+        await Eventually.WaitAsync(async () =>
+        {
+            await using var conn = new Npgsql.NpgsqlConnection(cs);
+            await conn.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand("SELECT count(*) FROM hangfire.lock WHERE resource LIKE 'hangfire:lock:recurring-job:dispatch-%'", conn);
+            return (long)(await cmd.ExecuteScalarAsync())! == 0;
+        }, TimeSpan.FromSeconds(120), () => studio.Log);
+        Assert.True(studio.IsRunning, "The studio stopped:\n" + studio.Log);
+    }
 }

@@ -143,3 +143,28 @@ public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage
         return (connection.GetAllEntriesFromHash(PausedHash) ?? new Dictionary<string, string>()).Keys.ToHashSet();
     }
 }
+
+/// <summary>
+/// Registers the dispatchers after start-up, retrying: a process killed while Hangfire held a
+/// recurring job's lock leaves that lock until it expires, and a restart must not fail on it (the
+/// dispatchers it registered are still in storage and keep running meanwhile).
+/// </summary>
+public sealed class DispatcherRegistration(DispatcherControl dispatchers, ILogger<DispatcherRegistration> log) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        for (var attempt = 1; !stoppingToken.IsCancellationRequested; attempt++)
+        {
+            try
+            {
+                dispatchers.RegisterAll();
+                return;
+            }
+            catch (Exception ex) when (ex is Hangfire.Storage.DistributedLockTimeoutException or Hangfire.PostgreSql.PostgreSqlDistributedLockException or Npgsql.NpgsqlException)
+            {
+                log.LogWarning("Registering the stage dispatchers failed (attempt {Attempt}: {Message}); trying again shortly.", attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(Math.Min(30, 2 * attempt)), stoppingToken);
+            }
+        }
+    }
+}

@@ -39,6 +39,7 @@ public static class WebExtensions
         services.AddOptions<SetupOptions>().Bind(configuration.GetSection(SetupOptions.Section))
             .PostConfigure(o => o.AdminPassword ??= Environment.GetEnvironmentVariable("VIRALFORGE_ADMIN_PASSWORD"));
         services.AddSingleton<DispatcherControl>();
+        services.AddHostedService<DispatcherRegistration>();
         services.AddSingleton<VideoQueries>();
         services.AddSingleton<ApiKeyService>();
         services.AddHostedService<PipelineHubForwarder>();
