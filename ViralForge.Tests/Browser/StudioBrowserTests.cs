@@ -39,11 +39,8 @@ public sealed class StudioBrowserTests
         await using var studio = new StudioProcess(cs, folder, new() { ["Setup__CreateDemoVideo"] = "true" });
         await studio.StartAsync();
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchChromiumAsync(playwright);
-        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new() { Width = 1400, Height = 1000 } });
-        page.SetDefaultTimeout(30_000);
-        await LogInAsync(page, studio.BaseAddress);
+        await using var session = await BrowserSession.LogInAsync(studio, 1400, 1000);
+        var page = session.Page;
 
         // The board updates by itself (no reload) until the demo waits for review.
         var status = page.Locator("[data-testid=video-status]").First;
@@ -108,12 +105,9 @@ public sealed class StudioBrowserTests
         var db = new PipelineDb(cs);
         await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "Failed", TimeSpan.FromSeconds(120), () => studio.Log);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchChromiumAsync(playwright);
-        var page = await browser.NewPageAsync();
-        await LogInAsync(page, studio.BaseAddress);
-        await page.GotoAsync(new Uri(studio.BaseAddress, $"videos/{videoId}").ToString());
-        await WaitInteractiveAsync(page);
+        await using var session = await BrowserSession.LogInAsync(studio);
+        var page = session.Page;
+        await session.OpenAsync($"videos/{videoId}");
         var alert = page.Locator("[data-testid=dead-letter]");
         await Assertions.Expect(alert).ToContainTextAsync("Injected permanent fault in Compose");
         await Assertions.Expect(alert).ToContainTextAsync("Retry from here");
@@ -133,12 +127,9 @@ public sealed class StudioBrowserTests
         var db = new PipelineDb(cs);
         await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchChromiumAsync(playwright);
-        var page = await browser.NewPageAsync();
-        await LogInAsync(page, studio.BaseAddress);
-        await page.GotoAsync(new Uri(studio.BaseAddress, $"videos/{videoId}").ToString());
-        await WaitInteractiveAsync(page);
+        await using var session = await BrowserSession.LogInAsync(studio);
+        var page = session.Page;
+        await session.OpenAsync($"videos/{videoId}");
 
         var junk = Path.Combine(folder, "holiday.mp4");
         await File.WriteAllTextAsync(junk, "definitely not a video");
@@ -162,12 +153,9 @@ public sealed class StudioBrowserTests
         var script = TestScripts.Brief() with { Scenes = [.. TestScripts.Brief().Scenes.Select((s, i) => i == 0 ? s with { Narration = "Every GIF tells a story." } : s)] };
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), script);
 
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await LaunchChromiumAsync(playwright);
-        var page = await browser.NewPageAsync();
-        await LogInAsync(page, studio.BaseAddress);
-        await page.GotoAsync(new Uri(studio.BaseAddress, "admin/pronunciations").ToString());
-        await WaitInteractiveAsync(page);
+        await using var session = await BrowserSession.LogInAsync(studio);
+        var page = session.Page;
+        await session.OpenAsync("admin/pronunciations");
 
         await page.Locator("input[data-testid=term], [data-testid=term] input").FillAsync("GIF");
         await page.Locator("input[data-testid=says-as], [data-testid=says-as] input").FillAsync("jif");
@@ -183,8 +171,7 @@ public sealed class StudioBrowserTests
         await page.ClickAsync("[data-testid=save-pronunciation]");
         await Assertions.Expect(page.Locator("[data-testid=pronunciation-error]")).ToContainTextAsync("brackets");
 
-        await page.GotoAsync(new Uri(studio.BaseAddress, $"videos/{videoId}").ToString());
-        await WaitInteractiveAsync(page);
+        await session.OpenAsync($"videos/{videoId}");
         var mark = page.Locator("[data-testid=pronunciation-mark]");
         await Assertions.Expect(mark).ToHaveTextAsync("GIF");
         await Assertions.Expect(mark).ToHaveAttributeAsync("title", "said as jif");
