@@ -18,8 +18,6 @@ public sealed class EncoderSelector(Ffmpeg ffmpeg, ILogger<EncoderSelector> log)
     private readonly SemaphoreSlim _gate = new(1, 1);
     private VideoEncoder? _chosen;
 
-    public VideoEncoder? Current => _chosen;
-
     public async Task<VideoEncoder> GetAsync(CancellationToken ct)
     {
         if (_chosen is not null)

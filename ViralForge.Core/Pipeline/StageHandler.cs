@@ -50,8 +50,6 @@ public sealed class StageContext
         Inputs.FirstOrDefault(i => i.Stage == stage && i.SceneIndex == scene)
         ?? throw new PermanentStageException($"Missing input from {stage}{(scene is { } s ? $" scene {s + 1}" : "")}.");
 
-    public IEnumerable<StageInput> InputsOf(StageKind stage) => Inputs.Where(i => i.Stage == stage).OrderBy(i => i.SceneIndex);
-
     public string WorkFile(string name) => Path.Combine(WorkFolder, name);
 
     public string Text(string name, string fallback) =>
