@@ -54,7 +54,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IStageHandler, ScriptStage>();
         services.AddSingleton<IStageHandler, TitleCardStage>();
         services.AddSingleton<IStageHandler, MotionClipStage>();
-        services.AddSingleton<IStageHandler, EspeakNarrationStage>();
+        services.AddSingleton<IStageHandler, NarrationStage>();
+        services.AddSingleton<ISpeechEngine, EspeakSpeechEngine>();
+        services.AddSingleton<VoiceCatalog>();
         services.AddSingleton<IStageHandler, ComposeStage>();
         services.AddSingleton<IStageHandler, ReviewStage>();
         services.AddSingleton<IStageHandler, OutboxPublishStage>();

@@ -81,6 +81,104 @@ public static partial class EspeakLibrary
     [LibraryImport(Library, EntryPoint = "espeak_Synchronize")]
     private static partial int Synchronize();
 
+    [LibraryImport(Library, EntryPoint = "espeak_TextToPhonemes")]
+    private static unsafe partial nint TextToPhonemes(nint* textPointer, int textMode, int phonemeMode);
+
+    [LibraryImport(Library, EntryPoint = "espeak_ListVoices")]
+    private static unsafe partial EspeakVoice** ListVoices(EspeakVoice* spec);
+
+    private const int PhonemesIpa = 0x02;
+
+    /// <summary>The IPA phonemes espeak-ng would speak for <paramref name="text"/>, clause by clause (what Piper voices are trained on).</summary>
+    public static async Task<IReadOnlyList<string>> PhonemizeAsync(string text, string voice, CancellationToken ct)
+    {
+        await Gate.WaitAsync(ct);
+        try
+        {
+            return await Task.Run(() => Phonemize(text, voice), ct);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static unsafe List<string> Phonemize(string text, string voice)
+    {
+        EnsureInitialised();
+        SelectVoice(voice);
+        var clauses = new List<string>();
+        var bytes = Encoding.UTF8.GetBytes(text + "\0");
+        fixed (byte* p = bytes)
+        {
+            var cursor = (nint)p;
+            while (cursor != 0)
+            {
+                var phonemes = TextToPhonemes(&cursor, CharsUtf8, PhonemesIpa);
+                var clause = Marshal.PtrToStringUTF8(phonemes)?.Trim();
+                if (!string.IsNullOrEmpty(clause))
+                {
+                    clauses.Add(clause);
+                }
+            }
+        }
+        return clauses;
+    }
+
+    /// <summary>Installed espeak-ng voices as (language code, display name), one per language.</summary>
+    public static async Task<IReadOnlyList<(string Language, string Name)>> VoicesAsync(CancellationToken ct)
+    {
+        await Gate.WaitAsync(ct);
+        try
+        {
+            return await Task.Run(ListInstalledVoices, ct);
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    private static unsafe List<(string, string)> ListInstalledVoices()
+    {
+        EnsureInitialised();
+        var voices = new List<(string, string)>();
+        for (var v = ListVoices(null); v is not null && *v is not null; v++)
+        {
+            // languages: a priority byte, then a NUL-terminated code; the first is the voice's own.
+            var language = (*v)->Languages == 0 ? null : Marshal.PtrToStringUTF8((*v)->Languages + 1);
+            var name = Marshal.PtrToStringUTF8((*v)->Name);
+            if (!string.IsNullOrEmpty(language) && name is not null && !voices.Exists(x => x.Item1 == language))
+            {
+                voices.Add((language, name));
+            }
+        }
+        voices.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
+        return voices;
+    }
+
+    private static unsafe void EnsureInitialised()
+    {
+        if (_sampleRate == 0)
+        {
+            var rateHz = Initialize(AudioOutputSynchronous, 500, null, 0);
+            if (rateHz <= 0)
+            {
+                throw new InvalidOperationException("espeak-ng could not be initialised (is espeak-ng-data installed?).");
+            }
+            SetSynthCallback(&OnSynth);
+            _sampleRate = rateHz;
+        }
+    }
+
+    private static void SelectVoice(string voice)
+    {
+        if (SetVoiceByName(voice) != 0 && !SetVoiceByLanguage(voice))
+        {
+            throw new ArgumentException($"espeak-ng has no voice '{voice}'.", nameof(voice));
+        }
+    }
+
     /// <summary>Speaks <paramref name="text"/>; throws <see cref="ArgumentException"/> for an unknown voice.</summary>
     public static Task<SpokenText> SpeakAsync(string text, string voice, int rate, int pitch, CancellationToken ct) =>
         SpeakAsync(new RewrittenText(text, []), voice, rate, pitch, ct);
@@ -101,20 +199,8 @@ public static partial class EspeakLibrary
 
     private static unsafe SpokenText Speak(RewrittenText rewritten, string voice, int rate, int pitch)
     {
-        if (_sampleRate == 0)
-        {
-            var rateHz = Initialize(AudioOutputSynchronous, 500, null, 0);
-            if (rateHz <= 0)
-            {
-                throw new InvalidOperationException("espeak-ng could not be initialised (is espeak-ng-data installed?).");
-            }
-            SetSynthCallback(&OnSynth);
-            _sampleRate = rateHz;
-        }
-        if (SetVoiceByName(voice) != 0 && !SetVoiceByLanguage(voice))
-        {
-            throw new ArgumentException($"espeak-ng has no voice '{voice}'.", nameof(voice));
-        }
+        EnsureInitialised();
+        SelectVoice(voice);
         if (SetParameter(ParameterRate, rate, 0) != 0 || SetParameter(ParameterPitch, pitch, 0) != 0)
         {
             throw new ArgumentException($"espeak-ng refused rate {rate} or pitch {pitch}.");

@@ -115,6 +115,23 @@ public sealed class PipelineCommands(
         return created;
     }
 
+    /// <summary>A reviewer prefers another narration candidate of a scene: it replaces the narration, and the cut is composed again.</summary>
+    public async Task<IReadOnlyList<StageRun>> ChooseNarrationAsync(Guid videoId, int scene, Guid candidateId, string actor, CancellationToken ct)
+    {
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            var live = await db.StageRuns.AsNoTracking()
+                .Where(r => r.VideoId == videoId && r.Stage == StageKind.Narration && r.SceneIndex == scene && r.SupersededAt == null)
+                .FirstOrDefaultAsync(ct) ?? throw new PipelineCommandException($"Scene {scene + 1} has no narration yet.");
+            if (live.Status != StageRunStatus.Succeeded || !live.OutputArtifactIds.Contains(candidateId)
+                || !await db.Artifacts.AnyAsync(a => a.Id == candidateId && a.Kind.StartsWith(Narration.NarrationStage.CandidatePrefix), ct))
+            {
+                throw new PipelineCommandException($"{candidateId} is not a candidate of scene {scene + 1}'s current narration.");
+            }
+        }
+        return await RetryAsync(videoId, StageKind.Narration, scene, new JsonObject { ["pick"] = candidateId.ToString() }, actor, ct);
+    }
+
     public async Task ApproveAsync(Guid videoId, string reviewer, DateTimeOffset? publishAt, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);

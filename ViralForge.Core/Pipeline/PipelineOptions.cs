@@ -67,6 +67,17 @@ public sealed class MediaOptions
     /// <summary>Background music tracks (any audio format ffmpeg reads); one is mixed under each video.</summary>
     public string MusicPath { get; set; } = ".data/music";
 
+    /// <summary>Piper voices: each an .onnx model beside its .onnx.json, listed automatically.</summary>
+    public string VoicesPath { get; set; } = ".data/voices";
+
+    /// <summary>Narration candidates synthesised and scored per scene (a run's "candidates" parameter overrides it).</summary>
+    [Range(1, 5)]
+    public int NarrationCandidates { get; set; } = 3;
+
+    /// <summary>Every narration is brought to this integrated loudness before the mix.</summary>
+    [Range(-30, -10)]
+    public double NarrationLoudnessLufs { get; set; } = -18;
+
     /// <summary>libx264 preset; slower presets give smaller files at the same quality.</summary>
     public string X264Preset { get; set; } = "veryfast";
 

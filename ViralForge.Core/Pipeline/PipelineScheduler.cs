@@ -64,11 +64,18 @@ public sealed class PipelineScheduler(TimeProvider time)
             return needed.All(s => live.Any(r => r.Stage == dep && r.SceneIndex == s && r.Status == StageRunStatus.Succeeded));
         });
 
+    /// <summary>Parameters that are a decision about one run's output (a reviewer's pick), never inherited by the next run.</summary>
+    private static readonly string[] OneRunOnly = ["pick"];
+
     public StageRun NewRun(Video video, StageKind stage, int? scene, JsonObject? overrides, StageRun? previous)
     {
         var parameters = previous is not null
             ? JsonNode.Parse(previous.ParametersJson) as JsonObject ?? []
             : DefaultsFor(video, stage);
+        foreach (var key in OneRunOnly)
+        {
+            parameters.Remove(key);
+        }
         foreach (var (key, value) in overrides ?? [])
         {
             parameters[key] = value?.DeepClone();

@@ -80,6 +80,7 @@ public static partial class ScriptValidator
             var scene = doc.Scenes[i];
             var label = $"Scene {i + 1}";
             Text(errors, $"{label} narration", scene.Narration, 1, MaxNarrationChars);
+            errors.AddRange(Narration.NarrationMarkup.Validate(scene.Narration ?? "").Select(e => $"{label} narration: {e}"));
             Text(errors, $"{label} visual description", scene.Visual, 1, 400);
             if (double.IsNaN(scene.DurationSeconds) || scene.DurationSeconds is < MinSceneSeconds or > MaxSceneSeconds)
             {

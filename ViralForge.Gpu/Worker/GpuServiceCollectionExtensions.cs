@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using ViralForge.Core.Narration;
 using ViralForge.Core.Pipeline;
+using ViralForge.Gpu.Voices;
 
 namespace ViralForge.Gpu.Worker;
 
@@ -9,6 +11,8 @@ public static class GpuServiceCollectionExtensions
     {
         services.AddSingleton<GpuWorker>();
         services.AddSingleton<IGpuSlot>(sp => sp.GetRequiredService<GpuWorker>());
+        services.AddSingleton<PiperSpeechEngine>();
+        services.AddSingleton<ISpeechEngine>(sp => sp.GetRequiredService<PiperSpeechEngine>());
         return services;
     }
 }

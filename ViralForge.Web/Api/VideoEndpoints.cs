@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using ViralForge.Core.Composition;
 using ViralForge.Core.Data;
 using ViralForge.Core.Media;
+using ViralForge.Core.Narration;
 using ViralForge.Core.Uploads;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Script;
@@ -22,6 +23,8 @@ public sealed record RejectRequest(string? Reason);
 public sealed record ApproveRequest(DateTimeOffset? PublishAt);
 
 public sealed record RetryRequest(int? Scene, JsonObject? Parameters);
+
+public sealed record ChooseCandidateRequest(Guid CandidateId);
 
 /// <summary>The REST API: what the studio does, for scripts and other tools. Authenticated by API key or cookie.</summary>
 public static class VideoEndpoints
@@ -42,6 +45,24 @@ public static class VideoEndpoints
                 await RunAsync(() => commands.RejectAsync(id, Actor(user), body.Reason ?? "", ct), id))
             .RequireAuthorization(Policies.Review);
         api.MapPost("/videos/{id:guid}/stages/{stage}/retry", RetryAsync).RequireAuthorization(Policies.Create);
+        api.MapPost("/videos/{id:guid}/scenes/{scene:int}/narration/choose", async (Guid id, int scene, ChooseCandidateRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                try
+                {
+                    var runs = await commands.ChooseNarrationAsync(id, scene - 1, body.CandidateId, Actor(user), ct);
+                    return Results.Accepted($"/api/videos/{id}", new { runs = runs.Select(r => new { r.Id, stage = r.Stage.ToString(), scene = r.SceneIndex + 1 }) });
+                }
+                catch (KeyNotFoundException)
+                {
+                    return Problem404(id);
+                }
+                catch (PipelineCommandException ex)
+                {
+                    return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+                }
+            })
+            .RequireAuthorization(Policies.Review);
+        api.MapGet("/voices", async (VoiceCatalog voices, CancellationToken ct) => Results.Ok(await voices.ListAsync(ct))).RequireAuthorization(Policies.View);
         // Multipart forms are CSRF-able with cookies, so uploads over HTTP take an API key only; the studio uploads through its circuit.
         api.MapPost("/videos/{id:guid}/scenes/{scene:int}/upload", UploadAsync)
             .RequireAuthorization(new AuthorizeAttribute { Policy = Policies.Create, AuthenticationSchemes = ApiKeyAuthenticationHandler.SchemeName })

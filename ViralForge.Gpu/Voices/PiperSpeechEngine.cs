@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ViralForge.Core.Narration;
+using ViralForge.Core.Pipeline;
+
+namespace ViralForge.Gpu.Voices;
+
+/// <summary>
+/// Piper voices dropped into the voices folder ("name.onnx" beside "name.onnx.json"), ids "piper:name".
+/// Each voice is loaded once and kept warm. Phonemes come from espeak-ng in the voice's language; each
+/// sentence is one utterance, joined by a short silence as Piper does. Piper reports no word timings,
+/// so a sentence's words share its sounding span in proportion to their letters.
+/// </summary>
+public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, ILogger<PiperSpeechEngine> log) : ISpeechEngine, IDisposable
+{
+    public const string Prefix = "piper:";
+    private const double SentenceSilence = 0.2;
+    private static readonly float[] NoiseSteps = [1f, 0.75f, 1.2f, 0.6f, 1.35f];
+
+    private readonly ConcurrentDictionary<string, Lazy<PiperVoice>> _loaded = new(StringComparer.Ordinal);
+
+    public string Name => "piper";
+
+    public string Folder => Path.GetFullPath(options.Value.VoicesPath);
+
+    public bool Handles(string voice) => voice.StartsWith(Prefix, StringComparison.Ordinal);
+
+    public Task<IReadOnlyList<VoiceInfo>> VoicesAsync(CancellationToken ct)
+    {
+        var voices = new List<VoiceInfo>();
+        if (Directory.Exists(Folder))
+        {
+            foreach (var model in Directory.EnumerateFiles(Folder, "*.onnx").Order(StringComparer.Ordinal))
+            {
+                var name = Path.GetFileNameWithoutExtension(model);
+                if (!File.Exists(model + ".json") || !ValidName().IsMatch(name))
+                {
+                    continue;
+                }
+                try
+                {
+                    var config = PiperVoiceConfig.Load(model + ".json");
+                    voices.Add(new VoiceInfo(Prefix + name, $"{name} (Piper, {config.Espeak.Voice})", Name, config.Espeak.Voice));
+                }
+                catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or IOException)
+                {
+                    log.LogWarning("Piper voice {Voice} is skipped: {Reason}", name, ex.Message);
+                }
+            }
+        }
+        return Task.FromResult<IReadOnlyList<VoiceInfo>>(voices);
+    }
+
+    public Task<string> LanguageOfAsync(string voice, CancellationToken ct) => Task.FromResult(Voice(voice).Config.Espeak.Voice);
+
+    public async Task<SpokenText> SpeakAsync(RewrittenText text, SpeechStyle style, CancellationToken ct)
+    {
+        var voice = Voice(style.Voice);
+        var inference = voice.Config.Inference;
+        var step = NoiseSteps[style.Variant % NoiseSteps.Length];
+        var lengthScale = inference.LengthScale * 165f / Math.Clamp(style.Rate, 80, 450) * (style.Emphasis ? 1.15f : 1f);
+        var sampleRate = voice.Config.Audio.SampleRate;
+
+        var samples = new List<short>();
+        var words = new List<WordTiming>();
+        foreach (var sentence in Sentences(text.Spoken))
+        {
+            var clauses = await EspeakLibrary.PhonemizeAsync(sentence.Text, voice.Config.Espeak.Voice, ct);
+            var (ids, missing) = voice.IdsOf(string.Join(' ', clauses));
+            if (missing > 0)
+            {
+                log.LogDebug("{Missing} phonemes are not in the voice's map and were skipped.", missing);
+            }
+            var audio = await Task.Run(() => voice.Synthesize(ids, inference.NoiseScale * step, lengthScale, inference.NoiseW * step, ct), ct);
+            if (samples.Count > 0)
+            {
+                samples.AddRange(new short[(int)(SentenceSilence * sampleRate)]);
+            }
+            var offset = samples.Count;
+            samples.AddRange(audio.Select(a => (short)Math.Clamp(a * 32767f, -32768f, 32767f)));
+            words.AddRange(SpreadWords(text, sentence, offset, samples.Count, samples, sampleRate));
+        }
+        return new SpokenText([.. samples], sampleRate, words);
+    }
+
+    private PiperVoice Voice(string id)
+    {
+        var name = id[Prefix.Length..];
+        var model = Path.Combine(Folder, name + ".onnx");
+        if (!ValidName().IsMatch(name) || !File.Exists(model) || !File.Exists(model + ".json"))
+        {
+            throw new ArgumentException($"There is no Piper voice '{name}' in the voices folder (it needs {name}.onnx and {name}.onnx.json).");
+        }
+        var lazy = _loaded.GetOrAdd(model, path => new Lazy<PiperVoice>(() =>
+        {
+            try
+            {
+                var voice = new PiperVoice(path, PiperVoiceConfig.Load(path + ".json"));
+                log.LogInformation("Piper voice {Voice} loaded ({Rate} Hz).", name, voice.Config.Audio.SampleRate);
+                return voice;
+            }
+            catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            {
+                throw new ArgumentException($"Piper voice '{name}' cannot be loaded: {ex.Message}", ex);
+            }
+        }));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            _loaded.TryRemove(model, out _); // let a fixed file load next time
+            throw;
+        }
+    }
+
+    private sealed record Sentence(string Text, int Start);
+
+    private static IEnumerable<Sentence> Sentences(string text)
+    {
+        foreach (Match m in SentencePattern().Matches(text))
+        {
+            if (m.Value.Trim().Length > 0)
+            {
+                yield return new Sentence(m.Value.Trim(), m.Index + (m.Value.Length - m.Value.TrimStart().Length));
+            }
+        }
+    }
+
+    /// <summary>The sentence's words across its sounding span, each in proportion to its letters.</summary>
+    private static IEnumerable<WordTiming> SpreadWords(RewrittenText text, Sentence sentence, int from, int to, List<short> samples, int sampleRate)
+    {
+        var first = from;
+        while (first < to && Math.Abs((int)samples[first]) < 300) first++;
+        var last = to;
+        while (last > first && Math.Abs((int)samples[last - 1]) < 300) last--;
+        var tokens = WordPattern().Matches(sentence.Text)
+            .Select(m => (Word: text.Display(sentence.Start + m.Index, m.Length, m.Value), Weight: m.Value.Count(char.IsLetterOrDigit) + 1))
+            .ToList();
+        // Several spoken tokens of one dictionary replacement are one script word.
+        var merged = new List<(string Word, int Weight)>();
+        foreach (var t in tokens)
+        {
+            if (merged.Count > 0 && merged[^1].Word == t.Word && text.Replacements.Any(r => r.Original == t.Word))
+            {
+                merged[^1] = (t.Word, merged[^1].Weight + t.Weight);
+            }
+            else
+            {
+                merged.Add(t);
+            }
+        }
+        var total = merged.Sum(t => t.Weight);
+        var cursor = (double)first;
+        foreach (var (word, weight) in merged)
+        {
+            var end = cursor + (last - first) * (double)weight / total;
+            yield return new WordTiming(word, Math.Round(cursor / sampleRate, 3), Math.Round(end / sampleRate, 3));
+            cursor = end;
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var voice in _loaded.Values.Where(v => v.IsValueCreated))
+        {
+            voice.Value.Dispose();
+        }
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
+    private static partial Regex ValidName();
+
+    [GeneratedRegex(@"[^.!?]+[.!?]*")]
+    private static partial Regex SentencePattern();
+
+    [GeneratedRegex(@"\[\[.*?\]\]|\S+")]
+    private static partial Regex WordPattern();
+}
