@@ -30,9 +30,21 @@ public sealed class ProgressPublisher(NpgsqlDataSource dataSource, TimeProvider 
         }
     }
 
-    private sealed class RunProgress(ProgressPublisher owner, StageRun run, DateTimeOffset started) : IProgress<double>
+    private sealed class RunProgress(ProgressPublisher owner, StageRun run, DateTimeOffset started) : IProgress<double>, Pipeline.IDetailedProgress
     {
         private long _lastTicks;
+        private string? _message;
+
+        public void Report(double fraction, string message)
+        {
+            var changed = _message != message && !message.Contains(", step ", StringComparison.Ordinal);
+            _message = message;
+            if (changed)
+            {
+                Interlocked.Exchange(ref _lastTicks, 0); // a new phase is always shown
+            }
+            Report(fraction);
+        }
 
         public void Report(double value)
         {
@@ -45,7 +57,7 @@ public sealed class ProgressPublisher(NpgsqlDataSource dataSource, TimeProvider 
             Interlocked.Exchange(ref _lastTicks, now.UtcTicks);
             var elapsed = (now - started).TotalSeconds;
             double? eta = value > 0.02 ? elapsed * (1 - value) / value : null;
-            _ = owner.PublishAsync(new PipelineEvent(run.VideoId, run.Id, run.Stage.ToString(), run.SceneIndex, "Running", value, null, eta));
+            _ = owner.PublishAsync(new PipelineEvent(run.VideoId, run.Id, run.Stage.ToString(), run.SceneIndex, "Running", value, _message, eta));
         }
     }
 }

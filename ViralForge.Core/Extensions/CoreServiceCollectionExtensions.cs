@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using ViralForge.Core.Clips;
 using ViralForge.Core.Composition;
@@ -23,6 +24,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ClipOptions>().Bind(configuration.GetSection(ClipOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -53,7 +55,10 @@ public static class CoreServiceCollectionExtensions
 
         services.AddSingleton<IStageHandler, ScriptStage>();
         services.AddSingleton<IStageHandler, TitleCardStage>();
-        services.AddSingleton<IStageHandler, MotionClipStage>();
+        services.AddSingleton<IStageHandler, ClipStage>();
+        services.TryAddSingleton<IVideoDiffusion, NoVideoDiffusion>();
+        services.AddSingleton<DriftGate>();
+        services.AddSingleton<CandidateChoices>();
         services.AddSingleton<IStageHandler, NarrationStage>();
         services.AddSingleton<ISpeechEngine, EspeakSpeechEngine>();
         services.AddSingleton<VoiceCatalog>();

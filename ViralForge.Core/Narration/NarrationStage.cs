@@ -7,7 +7,6 @@ using ViralForge.Core.Data;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Script;
-using ViralForge.Core.Storage;
 
 namespace ViralForge.Core.Narration;
 
@@ -18,7 +17,7 @@ namespace ViralForge.Core.Narration;
 /// Each is brought to one loudness and resampled to 48 kHz; word timings travel with the artifact.
 /// </summary>
 public sealed class NarrationStage(
-    Ffmpeg ffmpeg, IDbContextFactory<ViralForgeDbContext> dbFactory, VoiceCatalog voices, ArtifactStore store, IOptions<MediaOptions> media) : IStageHandler
+    Ffmpeg ffmpeg, IDbContextFactory<ViralForgeDbContext> dbFactory, VoiceCatalog voices, CandidateChoices choices, IOptions<MediaOptions> media) : IStageHandler
 {
     public const string CandidatePrefix = "narration-candidate-";
     private const double MaxGainDb = 30;
@@ -51,7 +50,9 @@ public sealed class NarrationStage(
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
-        if (context.Text("pick", "") is { Length: > 0 } pick && await KeepReviewersChoiceAsync(context, pick, ct) is { } chosen)
+        // A reviewer's pick is kept only while the scene says the same words.
+        if (context.Text("pick", "") is { Length: > 0 } pick
+            && await choices.KeepAsync(context, pick, CandidatePrefix, "narration", ct, info => info["text"]?.GetValue<string>() == context.Scene.Narration) is { } chosen)
         {
             return chosen;
         }
@@ -149,49 +150,6 @@ public sealed class NarrationStage(
         var output = context.WorkFile($"narration-{k + 1}.wav");
         await ffmpeg.RunAsync(["-i", raw, "-af", $"volume={gain.ToString("0.00", CultureInfo.InvariantCulture)}dB", "-ar", "48000", "-ac", "1", "-c:a", "pcm_s16le", output], 0, null, ct);
         return output;
-    }
-
-    /// <summary>The reviewer chose a candidate: keep that run's candidates as they were (a Piper voice would not say them the same way twice).</summary>
-    /// <returns>Null when the narration text changed since: the choice was about words no longer in the script.</returns>
-    private async Task<StageOutcome?> KeepReviewersChoiceAsync(StageContext context, string pick, CancellationToken ct)
-    {
-        if (!Guid.TryParse(pick, out var pickId))
-        {
-            throw new PermanentStageException($"Parameter 'pick' must be a narration candidate's id; '{pick}' is not one.");
-        }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var source = await db.StageRuns.AsNoTracking()
-            .Where(r => r.VideoId == context.Video.Id && r.Stage == StageKind.Narration && r.SceneIndex == context.Run.SceneIndex && r.OutputArtifactIds.Contains(pickId))
-            .OrderByDescending(r => r.Id)
-            .FirstOrDefaultAsync(ct)
-            ?? throw new PermanentStageException($"Candidate {pickId} is not a narration candidate of scene {context.Run.SceneIndex + 1} of this video.");
-        var artifacts = await db.Artifacts.AsNoTracking().Where(a => source.OutputArtifactIds.Contains(a.Id) && a.Kind.StartsWith(CandidatePrefix)).OrderBy(a => a.Kind).ToListAsync(ct);
-        if (artifacts.All(a => a.Id != pickId))
-        {
-            throw new PermanentStageException($"Artifact {pickId} is not a narration candidate.");
-        }
-
-        var chosenInfo = JsonNode.Parse(artifacts.First(a => a.Id == pickId).MediaInfoJson ?? "{}");
-        if (chosenInfo?["text"]?.GetValue<string>() != context.Scene.Narration)
-        {
-            return null;
-        }
-
-        var files = new List<ProducedFile>();
-        foreach (var artifact in artifacts)
-        {
-            var copy = context.WorkFile(artifact.Kind + ".wav");
-            File.Copy(store.PathFor(artifact.StoreKey), copy, overwrite: true);
-            var info = JsonNode.Parse(artifact.MediaInfoJson ?? "{}") as JsonObject ?? [];
-            info["chosen"] = artifact.Id == pickId;
-            info["chosenBy"] = "reviewer";
-            files.Add(new ProducedFile(artifact.Kind, copy, artifact.ContentType, info.ToJsonString()));
-            if (artifact.Id == pickId)
-            {
-                files.Add(new ProducedFile("narration", copy, artifact.ContentType, info.ToJsonString()));
-            }
-        }
-        return StageOutcome.Produced([.. files]);
     }
 
     private static string Reason(ArgumentException ex) => ex.Message.Split(" (Parameter", StringSplitOptions.None)[0];

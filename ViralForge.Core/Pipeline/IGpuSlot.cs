@@ -7,4 +7,7 @@ namespace ViralForge.Core.Pipeline;
 public interface IGpuSlot
 {
     ValueTask<IAsyncDisposable> AcquireAsync(string purpose, long stageRunId, CancellationToken ct);
+
+    /// <summary>How many are waiting for the slot now.</summary>
+    int Waiting { get; }
 }

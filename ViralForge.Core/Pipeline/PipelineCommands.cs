@@ -115,21 +115,30 @@ public sealed class PipelineCommands(
         return created;
     }
 
-    /// <summary>A reviewer prefers another narration candidate of a scene: it replaces the narration, and the cut is composed again.</summary>
-    public async Task<IReadOnlyList<StageRun>> ChooseNarrationAsync(Guid videoId, int scene, Guid candidateId, string actor, CancellationToken ct)
+    /// <summary>
+    /// A reviewer prefers another candidate of a scene's narration or clip: it becomes the scene's
+    /// output, and the cut is composed again.
+    /// </summary>
+    public async Task<IReadOnlyList<StageRun>> ChooseCandidateAsync(Guid videoId, StageKind stage, int scene, Guid candidateId, string actor, CancellationToken ct)
     {
+        var prefix = stage switch
+        {
+            StageKind.Narration => Narration.NarrationStage.CandidatePrefix,
+            StageKind.Clips => Clips.ClipStage.CandidatePrefix,
+            _ => throw new PipelineCommandException($"{stage} has no candidates to choose from."),
+        };
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             var live = await db.StageRuns.AsNoTracking()
-                .Where(r => r.VideoId == videoId && r.Stage == StageKind.Narration && r.SceneIndex == scene && r.SupersededAt == null)
-                .FirstOrDefaultAsync(ct) ?? throw new PipelineCommandException($"Scene {scene + 1} has no narration yet.");
+                .Where(r => r.VideoId == videoId && r.Stage == stage && r.SceneIndex == scene && r.SupersededAt == null)
+                .FirstOrDefaultAsync(ct) ?? throw new PipelineCommandException($"Scene {scene + 1} has no {stage} run yet.");
             if (live.Status != StageRunStatus.Succeeded || !live.OutputArtifactIds.Contains(candidateId)
-                || !await db.Artifacts.AnyAsync(a => a.Id == candidateId && a.Kind.StartsWith(Narration.NarrationStage.CandidatePrefix), ct))
+                || !await db.Artifacts.AnyAsync(a => a.Id == candidateId && a.Kind.StartsWith(prefix), ct))
             {
-                throw new PipelineCommandException($"{candidateId} is not a candidate of scene {scene + 1}'s current narration.");
+                throw new PipelineCommandException($"{candidateId} is not a candidate of scene {scene + 1}'s current {stage}.");
             }
         }
-        return await RetryAsync(videoId, StageKind.Narration, scene, new JsonObject { ["pick"] = candidateId.ToString() }, actor, ct);
+        return await RetryAsync(videoId, stage, scene, new JsonObject { ["pick"] = candidateId.ToString() }, actor, ct);
     }
 
     public async Task ApproveAsync(Guid videoId, string reviewer, DateTimeOffset? publishAt, CancellationToken ct)

@@ -52,6 +52,19 @@ public sealed class StageContext
 
     public string WorkFile(string name) => Path.Combine(WorkFolder, name);
 
+    /// <summary>Progress with words for the people watching ("scene 3, candidate 2, step 14/25").</summary>
+    public void Detail(double fraction, string message)
+    {
+        if (Progress is IDetailedProgress detailed)
+        {
+            detailed.Report(fraction, message);
+        }
+        else
+        {
+            Progress.Report(fraction);
+        }
+    }
+
     public string Text(string name, string fallback) =>
         Parameters[name] is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s : fallback;
 
@@ -71,6 +84,11 @@ public sealed class StageContext
         }
         throw new PermanentStageException($"Parameter '{name}' must be a number.");
     }
+}
+
+public interface IDetailedProgress
+{
+    void Report(double fraction, string message);
 }
 
 public sealed record ProducedFile(string Kind, string Path, string ContentType, string? MediaInfoJson = null);

@@ -2,6 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using ViralForge.Core.Narration;
 using ViralForge.Core.Pipeline;
 using ViralForge.Gpu.Voices;
+using ViralForge.Gpu.Onnx;
+using ViralForge.Gpu.Svd;
+using ViralForge.Core.Clips;
 
 namespace ViralForge.Gpu.Worker;
 
@@ -11,6 +14,11 @@ public static class GpuServiceCollectionExtensions
     {
         services.AddSingleton<GpuWorker>();
         services.AddSingleton<IGpuSlot>(sp => sp.GetRequiredService<GpuWorker>());
+        services.AddOptions<GpuOptions>().BindConfiguration(GpuOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<OnnxProvider>();
+        services.AddHostedService<OnnxProviderWarmup>();
+        services.AddSingleton<SvdClipGenerator>();
+        services.AddSingleton<IVideoDiffusion>(sp => sp.GetRequiredService<SvdClipGenerator>());
         services.AddSingleton<PiperSpeechEngine>();
         services.AddSingleton<ISpeechEngine>(sp => sp.GetRequiredService<PiperSpeechEngine>());
         return services;

@@ -5,7 +5,7 @@ namespace ViralForge.Gpu.Worker;
 
 public sealed record GpuSlotHolder(string Purpose, long StageRunId, DateTimeOffset Since);
 
-public sealed record GpuSnapshot(GpuSlotHolder? Holder, int Waiting, string Provider, string ProviderNote);
+public sealed record GpuSnapshot(GpuSlotHolder? Holder, int Waiting);
 
 /// <summary>
 /// The in-process GPU worker's single slot: SVD inference and the final encode take it one at a
@@ -17,11 +17,9 @@ public sealed class GpuWorker(TimeProvider time, ILogger<GpuWorker> log) : IGpuS
     private int _waiting;
     private GpuSlotHolder? _holder;
 
-    /// <summary>What runs on the accelerator today. SVD over ONNX Runtime is not configured in this build.</summary>
-    public string Provider => "none";
+    public int Waiting => Volatile.Read(ref _waiting);
 
-    public GpuSnapshot Snapshot() => new(_holder, Volatile.Read(ref _waiting), Provider,
-        "No SVD models are configured: clips are CPU pan/zoom motion clips, and the final encode uses libx264 on the CPU.");
+    public GpuSnapshot Snapshot() => new(_holder, Volatile.Read(ref _waiting));
 
     public async ValueTask<IAsyncDisposable> AcquireAsync(string purpose, long stageRunId, CancellationToken ct)
     {

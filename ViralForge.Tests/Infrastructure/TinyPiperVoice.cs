@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ViralForge.Gpu.Onnx;
 
 namespace ViralForge.Tests.Infrastructure;
 

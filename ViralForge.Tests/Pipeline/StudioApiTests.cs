@@ -51,7 +51,8 @@ public sealed class StudioApiTests(StudioFixture fixture) : IClassFixture<Studio
             Assert.Equal("Healthy", checks.GetProperty(name).GetProperty("status").GetString());
         }
         Assert.StartsWith("ffmpeg version", checks.GetProperty("ffmpeg").GetProperty("description").GetString());
-        Assert.Equal("none", checks.GetProperty("gpu").GetProperty("data").GetProperty("provider").GetString());
+        Assert.Equal("cpu", checks.GetProperty("gpu").GetProperty("data").GetProperty("provider").GetString());
+        Assert.Equal("unavailable", checks.GetProperty("gpu").GetProperty("data").GetProperty("videoDiffusion").GetString());
         Assert.Equal("libx264", checks.GetProperty("encoder").GetProperty("data").GetProperty("encoder").GetString());
     }
 

@@ -45,11 +45,16 @@ public static class VideoEndpoints
                 await RunAsync(() => commands.RejectAsync(id, Actor(user), body.Reason ?? "", ct), id))
             .RequireAuthorization(Policies.Review);
         api.MapPost("/videos/{id:guid}/stages/{stage}/retry", RetryAsync).RequireAuthorization(Policies.Create);
-        api.MapPost("/videos/{id:guid}/scenes/{scene:int}/narration/choose", async (Guid id, int scene, ChooseCandidateRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+        // A reviewer's choice among a scene's candidates: {stage} is narration or clips.
+        api.MapPost("/videos/{id:guid}/scenes/{scene:int}/{stage}/choose", async (Guid id, int scene, string stage, ChooseCandidateRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
             {
+                if (!Enum.TryParse<StageKind>(stage, ignoreCase: true, out var kind))
+                {
+                    return Results.Problem($"Unknown stage '{stage}'; candidates exist for narration and clips.", statusCode: StatusCodes.Status400BadRequest);
+                }
                 try
                 {
-                    var runs = await commands.ChooseNarrationAsync(id, scene - 1, body.CandidateId, Actor(user), ct);
+                    var runs = await commands.ChooseCandidateAsync(id, kind, scene - 1, body.CandidateId, Actor(user), ct);
                     return Results.Accepted($"/api/videos/{id}", new { runs = runs.Select(r => new { r.Id, stage = r.Stage.ToString(), scene = r.SceneIndex + 1 }) });
                 }
                 catch (KeyNotFoundException)

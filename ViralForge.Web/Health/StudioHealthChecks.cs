@@ -5,6 +5,8 @@ using ViralForge.Core.Data;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
 using ViralForge.Gpu.Worker;
+using ViralForge.Gpu.Onnx;
+using ViralForge.Core.Clips;
 
 namespace ViralForge.Web.Health;
 
@@ -69,19 +71,29 @@ public sealed class ArtifactStoreHealthCheck(IOptions<StorageOptions> options) :
     }
 }
 
-public sealed class GpuHealthCheck(GpuWorker gpu) : IHealthCheck
+/// <summary>
+/// The GPU as it really is: the configured execution provider proven by a probe inference, what video
+/// diffusion will do, and the slot. CUDA asked for but unusable is unhealthy, with the reason.
+/// </summary>
+public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoDiffusion diffusion) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
+        var status = provider.Status;
         var snapshot = gpu.Snapshot();
+        var svd = diffusion.Status;
         var data = new Dictionary<string, object>
         {
-            ["provider"] = snapshot.Provider,
+            ["requested"] = status.Requested,
+            ["provider"] = status.InUse,
+            ["device"] = status.Device,
+            ["videoDiffusion"] = svd.Available ? svd.Engine : "unavailable",
             ["slotHolder"] = snapshot.Holder?.Purpose ?? "idle",
             ["waiting"] = snapshot.Waiting,
         };
-        // No GPU work is configured, so the CPU path is expected and said plainly, not hidden.
-        return Task.FromResult(HealthCheckResult.Healthy(snapshot.ProviderNote, data));
+        return Task.FromResult(status.Usable
+            ? HealthCheckResult.Healthy($"{status.Detail} {svd.Description}", data)
+            : HealthCheckResult.Unhealthy($"{status.Requested} was asked for and cannot be used: {status.Detail}", data: data));
     }
 }
 

@@ -1,4 +1,4 @@
-// ViralForge benchmarks: scripts/bench [pickup|compose|demo]. Each measure ends with one line
+// ViralForge benchmarks: scripts/bench [pickup|compose|svd|demo]. Each measure ends with one line
 // "BENCH <name> <value> <unit> target <op><value>".
 using ViralForge.Bench;
 
@@ -14,6 +14,10 @@ if (which is "all" or "pickup")
 if (which is "all" or "compose")
 {
     await ComposeBench.RunAsync(scratch);
+}
+if (which is "all" or "svd")
+{
+    SvdBench.Run(scratch);
 }
 if (which is "all" or "demo")
 {

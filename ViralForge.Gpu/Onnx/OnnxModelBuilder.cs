@@ -1,11 +1,10 @@
 using Google.Protobuf;
 
-namespace ViralForge.Tests.Infrastructure;
+namespace ViralForge.Gpu.Onnx;
 
 /// <summary>
-/// Writes small ONNX models from code (the ONNX protobuf schema, field by field) so the real
-/// ONNX Runtime paths can be tested with the real input and output names, shapes and types,
-/// without downloading weights.
+/// Writes small ONNX models from code (the ONNX protobuf schema, field by field): the probe that
+/// proves an execution provider really runs, and the tests' stand-ins with the real signatures.
 /// </summary>
 public sealed class OnnxModelBuilder(string graphName)
 {
@@ -70,7 +69,7 @@ public sealed class OnnxModelBuilder(string graphName)
     public byte[] Build(int opset = 17) => Message(w =>
     {
         w.WriteInt64(1, 8); // ir_version
-        w.WriteString(2, "viralforge-tests");
+        w.WriteString(2, "viralforge");
         w.WriteMessage(7, Message(g =>
         {
             foreach (var node in _nodes) g.WriteMessage(1, node);

@@ -1,0 +1,154 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace ViralForge.Gpu.Onnx;
+
+public sealed class GpuOptions
+{
+    public const string Section = "Gpu";
+
+    /// <summary>cpu, or cuda (then <see cref="CudaDeviceId"/>). CUDA that cannot be used is reported, never replaced silently.</summary>
+    [RegularExpression("^(cpu|cuda)$")]
+    public string ExecutionProvider { get; set; } = "cpu";
+
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Stable Video Diffusion as four ONNX models: image_encoder.onnx, vae_encoder.onnx, unet.onnx, vae_decoder.onnx.</summary>
+    public string SvdModelsPath { get; set; } = ".data/models/svd";
+}
+
+/// <summary>What the execution provider really is, proven by running a tiny model on it.</summary>
+public sealed record ProviderStatus(string Requested, string InUse, bool Usable, string Detail, string Device);
+
+/// <summary>
+/// Builds session options for the configured execution provider. The first use runs a probe model
+/// on it: listing CUDA among the available providers proves nothing, only a run does.
+/// </summary>
+public sealed class OnnxProvider(IOptions<GpuOptions> options, ILogger<OnnxProvider> log)
+{
+    private readonly Lazy<ProviderStatus> _status = new(() => Probe(options.Value, log));
+
+    public ProviderStatus Status => _status.Value;
+
+    public SessionOptions CreateSessionOptions()
+    {
+        var status = Status;
+        if (!status.Usable)
+        {
+            throw new InvalidOperationException($"The {status.Requested} execution provider cannot be used: {status.Detail}");
+        }
+        var session = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        if (status.InUse == "cuda")
+        {
+            session.AppendExecutionProvider_CUDA(options.Value.CudaDeviceId);
+        }
+        return session;
+    }
+
+    /// <summary>Y = 2·X + 1 on the provider; anything but the right answer means it is not usable.</summary>
+    public static byte[] ProbeModel()
+    {
+        var model = new OnnxModelBuilder("probe")
+            .Input("x", OnnxModelBuilder.TensorFloat, 1, 4)
+            .Output("y", OnnxModelBuilder.TensorFloat, 1, 4);
+        model.Node("Add", [model.Node("Mul", ["x", model.Constant([2f], 1)]), model.Constant([1f], 1)], "y");
+        return model.Build();
+    }
+
+    private static ProviderStatus Probe(GpuOptions gpu, ILogger log)
+    {
+        var requested = gpu.ExecutionProvider;
+        try
+        {
+            using var session = new SessionOptions();
+            if (requested == "cuda")
+            {
+                session.AppendExecutionProvider_CUDA(gpu.CudaDeviceId);
+            }
+            using var probe = new InferenceSession(ProbeModel(), session);
+            using var x = OrtValue.CreateTensorValueFromMemory(new[] { 0f, 1f, 2f, 3f }, [1, 4]);
+            using var results = probe.Run(new RunOptions(), new Dictionary<string, OrtValue> { ["x"] = x }, ["y"]);
+            var y = results[0].GetTensorDataAsSpan<float>().ToArray();
+            if (!y.SequenceEqual([1f, 3f, 5f, 7f]))
+            {
+                return new ProviderStatus(requested, "none", false, $"The probe model computed [{string.Join(", ", y)}] instead of [1, 3, 5, 7].", "");
+            }
+            var device = requested == "cuda" ? $"CUDA device {gpu.CudaDeviceId}" : $"CPU ({Environment.ProcessorCount} cores)";
+            log.LogInformation("ONNX Runtime runs on {Provider} ({Device}).", requested, device);
+            return new ProviderStatus(requested, requested, true, $"A probe inference ran on {requested}.", device);
+        }
+        catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+        {
+            // Typically "Failed to load shared library": the CUDA / cuDNN libraries this build needs are missing.
+            log.LogError("The {Provider} execution provider cannot be used: {Reason}", requested, ex.Message);
+            return new ProviderStatus(requested, "none", false, ex.Message, "");
+        }
+    }
+}
+
+/// <summary>Tensors in the element type a model input declares (fp16 or fp32), and fp16 outputs back to floats.</summary>
+public static class OnnxTensors
+{
+    public static OrtValue Create(NodeMetadata input, float[] data, long[] shape)
+    {
+        if (input.ElementDataType == TensorElementType.Float16)
+        {
+            var halves = new Float16[data.Length];
+            for (var i = 0; i < data.Length; i++)
+            {
+                halves[i] = new Float16(BitConverter.HalfToUInt16Bits((Half)data[i]));
+            }
+            return OrtValue.CreateTensorValueFromMemory(halves, shape);
+        }
+        return OrtValue.CreateTensorValueFromMemory(data, shape);
+    }
+
+    public static float[] ToFloats(OrtValue value)
+    {
+        if (value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
+        {
+            var halves = value.GetTensorDataAsSpan<Float16>();
+            var floats = new float[halves.Length];
+            for (var i = 0; i < halves.Length; i++)
+            {
+                floats[i] = (float)BitConverter.UInt16BitsToHalf(halves[i].value);
+            }
+            return floats;
+        }
+        return value.GetTensorDataAsSpan<float>().ToArray();
+    }
+
+    /// <summary>An fp32 output read in place; an fp16 one converted into <paramref name="owned"/>.</summary>
+    public static ReadOnlySpan<float> ToFloatsOrSpan(OrtValue value, out float[]? owned)
+    {
+        if (value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
+        {
+            owned = ToFloats(value);
+            return owned;
+        }
+        owned = null;
+        return value.GetTensorDataAsSpan<float>();
+    }
+
+    public static void CopyFloats(OrtValue value, Span<float> target)
+    {
+        if (value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
+        {
+            ToFloats(value).CopyTo(target);
+        }
+        else
+        {
+            value.GetTensorDataAsSpan<float>().CopyTo(target);
+        }
+    }
+}
+
+/// <summary>Runs the provider probe at start-up, so the banner, /health and the first clip never wait for it.</summary>
+public sealed class OnnxProviderWarmup(OnnxProvider provider) : Microsoft.Extensions.Hosting.BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() => _ = provider.Status, stoppingToken);
+}

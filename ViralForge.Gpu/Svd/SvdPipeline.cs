@@ -1,0 +1,344 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Microsoft.ML.OnnxRuntime;
+using ViralForge.Gpu.Onnx;
+
+namespace ViralForge.Gpu.Svd;
+
+public sealed record SvdParameters(
+    long Seed,
+    int Frames = 14,
+    int Steps = 25,
+    int Fps = 7,
+    int MotionBucket = 127,
+    double NoiseAugmentation = 0.02,
+    double MinGuidance = 1.0,
+    double MaxGuidance = 3.0,
+    int DecodeChunk = 4);
+
+/// <summary>Where the time went: inside ONNX Runtime's Run, and everything else (the sampler, tensors, copies).</summary>
+public sealed record SvdTimings(TimeSpan Total, TimeSpan InRun);
+
+/// <summary>Frames as floats in [-1, 1], laid out [frame, channel (RGB), y, x]; the pipeline reuses the array for its next clip.</summary>
+public sealed record SvdFrames(float[] Pixels, int Frames, int Height, int Width, SvdTimings Timings);
+
+/// <summary>
+/// Stable Video Diffusion img2vid after the reference algorithm (diffusers' StableVideoDiffusionPipeline):
+/// CLIP image embedding, the noise-augmented conditioning image through the VAE encoder (latent mode, unscaled)
+/// repeated over frames as 4 extra channels, added time ids [fps − 1, motion bucket, noise aug], Euler
+/// v-prediction on Karras sigmas with guidance rising across frames, and the latents / 0.18215 decoded in chunks.
+/// </summary>
+public sealed class SvdPipeline(SvdModels models)
+{
+    public const double VaeScaling = 0.18215;
+    public const int ClipSize = 224;
+    private static readonly float[] ClipMean = [0.48145466f, 0.4578275f, 0.40821073f];
+    private static readonly float[] ClipStd = [0.26862954f, 0.26130258f, 0.27577711f];
+
+    private TimeSpan _inRun;
+
+    // Reused between clips: the pipeline runs one clip at a time (the GPU slot), and fresh arrays of this
+    // size cost more in page faults than the sampler does in arithmetic.
+    private float[] _latents = [], _unetInput = [], _velocity = [], _image = [], _imageNoise = [], _scaled = [], _frames = [];
+
+    private static float[] Buffer(ref float[] buffer, int length)
+    {
+        if (buffer.Length != length)
+        {
+            buffer = GC.AllocateUninitializedArray<float>(length);
+        }
+        return buffer;
+    }
+
+    /// <param name="image">The keyframe as RGB24 at <paramref name="height"/>×<paramref name="width"/> (multiples of 8).</param>
+    /// <param name="clipImage">The keyframe as RGB24 at 224×224, resized with antialiasing.</param>
+    public SvdFrames Generate(byte[] image, int height, int width, byte[] clipImage, SvdParameters p, IProgress<int>? stepDone, CancellationToken ct)
+    {
+        if (height % 8 != 0 || width % 8 != 0)
+        {
+            throw new ArgumentException($"SVD works on sizes that are multiples of 8; {width}×{height} is not.");
+        }
+        var total = Stopwatch.StartNew();
+        _inRun = TimeSpan.Zero;
+        var random = new GaussianNoise(p.Seed);
+        int h = height / 8, w = width / 8, f = p.Frames;
+        var plane = h * w;
+        var frameLatent = 4 * plane;
+
+        var embeds = EncodeImage(clipImage, ct);
+        var imageLatent = EncodeConditioningImage(image, height, width, p.NoiseAugmentation, random, ct);
+        if (imageLatent.Length < frameLatent)
+        {
+            throw new InvalidDataException($"The VAE encoder returned {imageLatent.Length} values for a {w}×{h} latent; expected at least {frameLatent}.");
+        }
+
+        var scheduler = new KarrasScheduler(p.Steps);
+        var guidance = KarrasScheduler.GuidanceRamp(f, p.MinGuidance, p.MaxGuidance);
+        var cfg = p.MaxGuidance > 1;
+        var batch = cfg ? 2 : 1;
+
+        var latents = Buffer(ref _latents, f * frameLatent);
+        random.Fill(latents, scheduler.InitialNoiseSigma);
+
+        // UNet input [batch, frame, 8, h, w]: channels 0–3 the scaled latents (rewritten every step),
+        // 4–7 the conditioning latent (zeros for the unconditional half), written once.
+        var unetInput = Buffer(ref _unetInput, batch * f * 8 * plane);
+        Array.Clear(unetInput);
+        for (var b = 0; b < batch; b++)
+        {
+            if (cfg && b == 0)
+            {
+                continue;
+            }
+            for (var fr = 0; fr < f; fr++)
+            {
+                Array.Copy(imageLatent, 0, unetInput, ((b * f + fr) * 8 + 4) * plane, frameLatent);
+            }
+        }
+        var hidden = new float[batch * embeds.Length];
+        Array.Copy(embeds, 0, hidden, (batch - 1) * embeds.Length, embeds.Length);
+        var timeIds = new float[batch * 3];
+        for (var b = 0; b < batch; b++)
+        {
+            timeIds[b * 3] = p.Fps - 1;
+            timeIds[b * 3 + 1] = p.MotionBucket;
+            timeIds[b * 3 + 2] = (float)p.NoiseAugmentation;
+        }
+
+        var meta = models.Unet.InputMetadata;
+        var timestepShape = meta["timestep"].Dimensions.Length == 0 ? Array.Empty<long>() : [1L];
+        var timestep = new float[1];
+        var velocity = Buffer(ref _velocity, f * frameLatent);
+        using var sampleValue = OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]);
+        using var hiddenValue = OnnxTensors.Create(meta["encoder_hidden_states"], hidden, [batch, 1, embeds.Length]);
+        using var timeIdsValue = OnnxTensors.Create(meta["added_time_ids"], timeIds, [batch, 3]);
+        var fp16Sample = meta["sample"].ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+        using var runOptions = new RunOptions();
+        using var cancel = ct.Register(() => runOptions.Terminate = true);
+
+        for (var step = 0; step < scheduler.Steps; step++)
+        {
+            ct.ThrowIfCancellationRequested();
+            var cIn = (float)scheduler.InputScale(step);
+            for (var b = 0; b < batch; b++)
+            {
+                for (var fr = 0; fr < f; fr++)
+                {
+                    TensorPrimitives.Multiply(latents.AsSpan(fr * frameLatent, frameLatent), cIn, unetInput.AsSpan((b * f + fr) * 8 * plane, frameLatent));
+                }
+            }
+            timestep[0] = (float)scheduler.Timesteps[step];
+            // fp32 tensors wrap our arrays (no copy); fp16 ones are converted each step.
+            using var sampleNow = fp16Sample ? OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]) : null;
+            using var timestepValue = OnnxTensors.Create(meta["timestep"], timestep, timestepShape);
+            var inputs = new Dictionary<string, OrtValue>
+            {
+                ["sample"] = sampleNow ?? sampleValue,
+                ["timestep"] = timestepValue,
+                ["encoder_hidden_states"] = hiddenValue,
+                ["added_time_ids"] = timeIdsValue,
+            };
+            using (var outputs = Run(models.Unet, runOptions, inputs, "out_sample", ct))
+            {
+                var span = OnnxTensors.ToFloatsOrSpan(outputs[0], out _);
+                if (cfg)
+                {
+                    var uncond = span[..(f * frameLatent)];
+                    var cond = span.Slice(f * frameLatent, f * frameLatent);
+                    // v = u + g·(c − u), g per frame.
+                    TensorPrimitives.Subtract(cond, uncond, velocity);
+                    for (var fr = 0; fr < f; fr++)
+                    {
+                        var o = fr * frameLatent;
+                        TensorPrimitives.MultiplyAdd(velocity.AsSpan(o, frameLatent), (float)guidance[fr], uncond.Slice(o, frameLatent), velocity.AsSpan(o, frameLatent));
+                    }
+                }
+                else
+                {
+                    span[..velocity.Length].CopyTo(velocity);
+                }
+            }
+            scheduler.Step(latents, velocity, step);
+            stepDone?.Report(step + 1);
+        }
+
+        var pixels = Decode(latents, f, h, w, p.DecodeChunk, runOptions, ct);
+        return new SvdFrames(pixels, f, height, width, new SvdTimings(total.Elapsed, _inRun));
+    }
+
+    private float[] EncodeImage(byte[] clipImage, CancellationToken ct)
+    {
+        if (clipImage.Length != ClipSize * ClipSize * 3)
+        {
+            throw new ArgumentException($"The CLIP image must be {ClipSize}×{ClipSize} RGB.");
+        }
+        var pixels = new float[3 * ClipSize * ClipSize];
+        var plane = ClipSize * ClipSize;
+        for (var i = 0; i < plane; i++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                pixels[c * plane + i] = (clipImage[i * 3 + c] / 255f - ClipMean[c]) / ClipStd[c];
+            }
+        }
+        using var value = OnnxTensors.Create(models.ImageEncoder.InputMetadata["pixel_values"], pixels, [1, 3, ClipSize, ClipSize]);
+        using var runOptions = new RunOptions();
+        using var outputs = Run(models.ImageEncoder, runOptions, new Dictionary<string, OrtValue> { ["pixel_values"] = value }, "image_embeds", ct);
+        return OnnxTensors.ToFloats(outputs[0]);
+    }
+
+    private float[] EncodeConditioningImage(byte[] image, int height, int width, double noiseAugmentation, GaussianNoise random, CancellationToken ct)
+    {
+        var plane = height * width;
+        if (image.Length != plane * 3)
+        {
+            throw new ArgumentException($"The image must be {width}×{height} RGB.");
+        }
+        var pixels = Buffer(ref _image, 3 * plane);
+        for (var i = 0; i < plane; i++)
+        {
+            for (var c = 0; c < 3; c++)
+            {
+                pixels[c * plane + i] = image[i * 3 + c] * (1 / 127.5f) - 1f;
+            }
+        }
+        var noise = Buffer(ref _imageNoise, pixels.Length);
+        random.Fill(noise, noiseAugmentation);
+        TensorPrimitives.Add(pixels, noise, pixels);
+        using var value = OnnxTensors.Create(models.VaeEncoder.InputMetadata["sample"], pixels, [1, 3, height, width]);
+        using var runOptions = new RunOptions();
+        using var outputs = Run(models.VaeEncoder, runOptions, new Dictionary<string, OrtValue> { ["sample"] = value }, "latent_sample", ct);
+        // An export that returns the distribution's moments (8 channels) carries the mean first: the mode.
+        return OnnxTensors.ToFloats(outputs[0]);
+    }
+
+    private float[] Decode(float[] latents, int frames, int h, int w, int chunk, RunOptions runOptions, CancellationToken ct)
+    {
+        var frameLatent = 4 * h * w;
+        var scaled = Buffer(ref _scaled, latents.Length);
+        TensorPrimitives.Multiply(latents, (float)(1 / VaeScaling), scaled);
+        var meta = models.VaeDecoder.InputMetadata;
+        var fp32Output = models.VaeDecoder.OutputMetadata["sample"].ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float;
+        var framePixels = 3 * h * 8 * w * 8;
+        var pixels = Buffer(ref _frames, frames * framePixels);
+        for (var start = 0; start < frames; start += chunk)
+        {
+            var n = Math.Min(chunk, frames - start);
+            var slice = scaled.AsMemory(start * frameLatent, n * frameLatent);
+            using var value = meta["latent_sample"].ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float
+                ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, slice, [n, 4, h, w])
+                : OnnxTensors.Create(meta["latent_sample"], slice.ToArray(), [n, 4, h, w]);
+            using var numFrames = meta.ContainsKey("num_frames") ? OrtValue.CreateTensorValueFromMemory(new long[] { n }, [1]) : null;
+            var names = numFrames is null ? new[] { "latent_sample" } : ["latent_sample", "num_frames"];
+            var values = numFrames is null ? new[] { value } : [value, numFrames];
+            if (fp32Output)
+            {
+                // The decoder writes each chunk's frames straight into the result: no copy of the largest tensor.
+                using var output = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, pixels.AsMemory(start * framePixels, n * framePixels), [n, 3, h * 8, w * 8]);
+                RunInto(models.VaeDecoder, runOptions, names, values, "sample", output, ct);
+            }
+            else
+            {
+                using var outputs = Run(models.VaeDecoder, runOptions, names.Zip(values).ToDictionary(p => p.First, p => p.Second), "sample", ct);
+                OnnxTensors.CopyFloats(outputs[0], pixels.AsSpan(start * framePixels, n * framePixels));
+            }
+        }
+        return pixels;
+    }
+
+    private void RunInto(InferenceSession session, RunOptions options, string[] inputNames, OrtValue[] inputs, string outputName, OrtValue output, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            session.Run(options, inputNames, inputs, [outputName], [output]);
+        }
+        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        finally
+        {
+            _inRun += Stopwatch.GetElapsedTime(started);
+        }
+    }
+
+    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options, Dictionary<string, OrtValue> inputs, string output, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return session.Run(options, inputs, [output]);
+        }
+        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        finally
+        {
+            _inRun += Stopwatch.GetElapsedTime(started);
+        }
+    }
+
+    /// <summary>
+    /// Seeded standard normal noise (Box–Muller, vectorised), so a seed gives the same clip again.
+    /// Uniforms come from SplitMix64: a seeded System.Random uses its slow compatibility algorithm,
+    /// which cost more than the whole sampling loop on millions of values.
+    /// </summary>
+    private sealed class GaussianNoise(long seed)
+    {
+        private ulong _state = (ulong)seed;
+
+        private float NextSingle()
+        {
+            var z = _state += 0x9E3779B97F4A7C15UL;
+            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
+            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+            return ((z ^ (z >> 31)) >> 40) * (1f / (1 << 24));
+        }
+
+        private float[] _u = [], _v = [], _factor = [];
+
+        /// <summary>Marsaglia's polar method: the rejection loop is scalar and cheap; the logarithms and roots are vectorised.</summary>
+        public void Fill(Span<float> target, double scale)
+        {
+            if (scale == 0)
+            {
+                target.Clear();
+                return;
+            }
+            var half = (target.Length + 1) / 2;
+            if (_u.Length < half)
+            {
+                _u = new float[half];
+                _v = new float[half];
+                _factor = new float[half];
+            }
+            var u = _u.AsSpan(0, half);
+            var v = _v.AsSpan(0, half);
+            var factor = _factor.AsSpan(0, half);
+            for (var i = 0; i < half;)
+            {
+                var x = 2 * NextSingle() - 1;
+                var y = 2 * NextSingle() - 1;
+                var s = x * x + y * y;
+                if (s is > 0 and < 1)
+                {
+                    u[i] = x;
+                    v[i] = y;
+                    factor[i++] = s;
+                }
+            }
+            // factor = scale · √(−2 ln s / s)
+            var sCopy = target[..half];
+            factor.CopyTo(sCopy);
+            TensorPrimitives.Log(factor, factor);
+            TensorPrimitives.Divide(factor, sCopy, factor);
+            TensorPrimitives.Multiply(factor, (float)(-2 * scale * scale), factor);
+            TensorPrimitives.Sqrt(factor, factor);
+            TensorPrimitives.Multiply(u, factor, target[..half]);
+            var rest = target[half..];
+            TensorPrimitives.Multiply(v[..rest.Length], factor[..rest.Length], rest);
+        }
+    }
+}

@@ -1,0 +1,57 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.SignalR.Client;
+using ViralForge.Tests.Infrastructure;
+
+namespace ViralForge.Tests.Pipeline;
+
+/// <summary>A studio with SVD models in its models folder (the tests' tiny ones): every clip is generated, gated and chosen.</summary>
+[Trait("Category", "Process")]
+public sealed class SvdClipsTests
+{
+    [Fact]
+    public async Task Clips_come_from_svd_candidates_through_the_drift_gate_with_live_step_progress()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("svd");
+        var data = TestEnvironment.NewFolder("svd-studio");
+        var models = TinySvdModels.Write(Path.Combine(data, "models"));
+        await using var studio = new StudioProcess(cs, data, new() { ["Gpu__SvdModelsPath"] = models });
+        var db = new PipelineDb(cs);
+        await studio.StartAsync();
+        var reviewer = await studio.IssueApiKeyAsync("reviewer");
+        var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
+
+        var health = JsonDocument.Parse(await admin.GetStringAsync("health")).RootElement.GetProperty("checks").GetProperty("gpu");
+        Assert.Equal("Healthy", health.GetProperty("status").GetString());
+        Assert.Equal("svd-onnx-cpu", health.GetProperty("data").GetProperty("videoDiffusion").GetString());
+
+        var events = new ConcurrentQueue<JsonElement>();
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(studio.BaseAddress, "hubs/pipeline"), o => o.Headers.Add("X-Api-Key", reviewer))
+            .Build();
+        hub.On<JsonElement>("pipelineEvent", e => events.Enqueue(e));
+        await hub.StartAsync();
+        await hub.InvokeAsync("JoinBoard");
+
+        var parameters = new JsonObject { ["Clips"] = new JsonObject { ["candidates"] = 2, ["steps"] = 6, ["frames"] = 8, ["maxGuidance"] = 1.2 } };
+        var id = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief(), parameters);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(id) == "AwaitingReview", TimeSpan.FromSeconds(180), () => "Video did not reach review.\n" + studio.Log);
+
+        var detail = JsonDocument.Parse(await admin.GetStringAsync($"api/videos/{id}")).RootElement;
+        foreach (var run in detail.GetProperty("runs").EnumerateArray().Where(r => r.GetProperty("stage").GetString() == "Clips"))
+        {
+            var artifacts = run.GetProperty("artifacts").EnumerateArray().ToList();
+            var clip = artifacts.Single(a => a.GetProperty("kind").GetString() == "clip").GetProperty("mediaInfo");
+            Assert.Equal("svd-onnx-cpu", clip.GetProperty("engine").GetString());
+            var candidates = artifacts.Where(a => a.GetProperty("kind").GetString()!.StartsWith("clip-candidate-", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, candidates.Count);
+            Assert.All(candidates, c => Assert.True(c.GetProperty("mediaInfo").GetProperty("drift").TryGetProperty("sharpnessRatio", out _)));
+            Assert.NotEqual(candidates[0].GetProperty("mediaInfo").GetProperty("seed").GetInt64(), candidates[1].GetProperty("mediaInfo").GetProperty("seed").GetInt64());
+        }
+        var messages = events.Where(e => e.GetProperty("videoId").GetGuid() == id && e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+            .Select(e => e.GetProperty("message").GetString()!).ToList();
+        Assert.Contains(messages, m => System.Text.RegularExpressions.Regex.IsMatch(m, @"^scene \d, candidate [12]/2, step [1-6]/6$"));
+    }
+}
