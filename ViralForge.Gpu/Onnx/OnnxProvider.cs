@@ -42,6 +42,8 @@ public sealed class OnnxProvider(IOptions<GpuOptions> options, ILogger<OnnxProvi
             throw new InvalidOperationException($"The {status.Requested} execution provider cannot be used: {status.Detail}");
         }
         var session = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        // Idle intra-op threads would otherwise spin between runs and take the cores the sampler needs.
+        session.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (status.InUse == "cuda")
         {
             session.AppendExecutionProvider_CUDA(options.Value.CudaDeviceId);

@@ -45,14 +45,7 @@ public sealed class KarrasScheduler
         {
             throw new ArgumentException("The velocity is shorter than the sample.", nameof(velocity));
         }
-        var sigma = Sigmas[step];
-        var s2 = sigma * sigma + 1;
-        var cOut = -sigma / Math.Sqrt(s2);
-        var cSkip = 1 / s2;
-        var ratio = (Sigmas[step + 1] - sigma) / sigma;
-        // The same step folded into x' = a·x + b·v: two vectorised passes instead of a scalar loop.
-        var a = (float)(1 + (1 - cSkip) * ratio);
-        var b = (float)(-cOut * ratio);
+        var (a, b) = StepCoefficients(step);
         if (_velocityTerm.Length < sample.Length)
         {
             _velocityTerm = new float[sample.Length];
@@ -63,6 +56,17 @@ public sealed class KarrasScheduler
     }
 
     private float[] _velocityTerm = [];
+
+    /// <summary>The Euler step folded into x' = a·x + b·v (denoised = v·c_out + x·c_skip, d = (x − denoised)/σ).</summary>
+    public (float A, float B) StepCoefficients(int step)
+    {
+        var sigma = Sigmas[step];
+        var s2 = sigma * sigma + 1;
+        var cOut = -sigma / Math.Sqrt(s2);
+        var cSkip = 1 / s2;
+        var ratio = (Sigmas[step + 1] - sigma) / sigma;
+        return ((float)(1 + (1 - cSkip) * ratio), (float)(-cOut * ratio));
+    }
 
     /// <summary>Classifier-free guidance rising linearly across frames from <paramref name="min"/> to <paramref name="max"/>.</summary>
     public static double[] GuidanceRamp(int frames, double min, double max) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Numerics.Tensors;
 using Microsoft.ML.OnnxRuntime;
 using ViralForge.Gpu.Onnx;
@@ -39,7 +40,7 @@ public sealed class SvdPipeline(SvdModels models)
 
     // Reused between clips: the pipeline runs one clip at a time (the GPU slot), and fresh arrays of this
     // size cost more in page faults than the sampler does in arithmetic.
-    private float[] _latents = [], _unetInput = [], _velocity = [], _image = [], _imageNoise = [], _scaled = [], _frames = [];
+    private float[] _latents = [], _unetInput = [], _image = [], _imageNoise = [], _scaled = [], _frames = [];
 
     private static float[] Buffer(ref float[] buffer, int length)
     {
@@ -108,7 +109,6 @@ public sealed class SvdPipeline(SvdModels models)
         var meta = models.Unet.InputMetadata;
         var timestepShape = meta["timestep"].Dimensions.Length == 0 ? Array.Empty<long>() : [1L];
         var timestep = new float[1];
-        var velocity = Buffer(ref _velocity, f * frameLatent);
         using var sampleValue = OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]);
         using var hiddenValue = OnnxTensors.Create(meta["encoder_hidden_states"], hidden, [batch, 1, embeds.Length]);
         using var timeIdsValue = OnnxTensors.Create(meta["added_time_ids"], timeIds, [batch, 3]);
@@ -116,17 +116,11 @@ public sealed class SvdPipeline(SvdModels models)
         using var runOptions = new RunOptions();
         using var cancel = ct.Register(() => runOptions.Terminate = true);
 
+        // Step 0's input is scaled here; later inputs are written by the fused update after each step.
+        ScaleIntoInput(latents, unetInput, (float)scheduler.InputScale(0), batch, f, frameLatent, plane);
         for (var step = 0; step < scheduler.Steps; step++)
         {
             ct.ThrowIfCancellationRequested();
-            var cIn = (float)scheduler.InputScale(step);
-            for (var b = 0; b < batch; b++)
-            {
-                for (var fr = 0; fr < f; fr++)
-                {
-                    TensorPrimitives.Multiply(latents.AsSpan(fr * frameLatent, frameLatent), cIn, unetInput.AsSpan((b * f + fr) * 8 * plane, frameLatent));
-                }
-            }
             timestep[0] = (float)scheduler.Timesteps[step];
             // fp32 tensors wrap our arrays (no copy); fp16 ones are converted each step.
             using var sampleNow = fp16Sample ? OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]) : null;
@@ -141,29 +135,75 @@ public sealed class SvdPipeline(SvdModels models)
             using (var outputs = Run(models.Unet, runOptions, inputs, "out_sample", ct))
             {
                 var span = OnnxTensors.ToFloatsOrSpan(outputs[0], out _);
-                if (cfg)
+                var cond = span.Slice((batch - 1) * f * frameLatent, f * frameLatent);
+                var uncond = cfg ? span[..(f * frameLatent)] : cond;
+                var (a, b) = scheduler.StepCoefficients(step);
+                var nextScale = step + 1 < scheduler.Steps ? (float)scheduler.InputScale(step + 1) : 0f;
+                for (var fr = 0; fr < f; fr++)
                 {
-                    var uncond = span[..(f * frameLatent)];
-                    var cond = span.Slice(f * frameLatent, f * frameLatent);
-                    // v = u + g·(c − u), g per frame.
-                    TensorPrimitives.Subtract(cond, uncond, velocity);
-                    for (var fr = 0; fr < f; fr++)
-                    {
-                        var o = fr * frameLatent;
-                        TensorPrimitives.MultiplyAdd(velocity.AsSpan(o, frameLatent), (float)guidance[fr], uncond.Slice(o, frameLatent), velocity.AsSpan(o, frameLatent));
-                    }
-                }
-                else
-                {
-                    span[..velocity.Length].CopyTo(velocity);
+                    var o = fr * frameLatent;
+                    var firstHalf = unetInput.AsSpan(fr * 8 * plane, frameLatent);
+                    var secondHalf = batch == 2 ? unetInput.AsSpan(((f + fr) * 8) * plane, frameLatent) : [];
+                    GuidedStep(uncond.Slice(o, frameLatent), cond.Slice(o, frameLatent), latents.AsSpan(o, frameLatent),
+                        cfg ? (float)guidance[fr] : 1f, a, b, nextScale, firstHalf, secondHalf);
                 }
             }
-            scheduler.Step(latents, velocity, step);
             stepDone?.Report(step + 1);
         }
 
         var pixels = Decode(latents, f, h, w, p.DecodeChunk, runOptions, ct);
         return new SvdFrames(pixels, f, height, width, new SvdTimings(total.Elapsed, _inRun));
+    }
+
+    private static void ScaleIntoInput(float[] latents, float[] unetInput, float scale, int batch, int frames, int frameLatent, int plane)
+    {
+        for (var b = 0; b < batch; b++)
+        {
+            for (var fr = 0; fr < frames; fr++)
+            {
+                TensorPrimitives.Multiply(latents.AsSpan(fr * frameLatent, frameLatent), scale, unetInput.AsSpan((b * frames + fr) * 8 * plane, frameLatent));
+            }
+        }
+    }
+
+    /// <summary>
+    /// One pass per frame instead of five: v = u + g·(c − u); x' = a·x + b·v; and the next step's UNet
+    /// input x'·c_in written into both halves of the batch. Memory traffic is what this loop costs.
+    /// </summary>
+    private static void GuidedStep(ReadOnlySpan<float> u, ReadOnlySpan<float> c, Span<float> x, float g, float a, float b, float nextScale, Span<float> input0, Span<float> input1)
+    {
+        var i = 0;
+        var width = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var vg = new Vector<float>(g);
+            var va = new Vector<float>(a);
+            var vb = new Vector<float>(b);
+            var vs = new Vector<float>(nextScale);
+            var both = !input1.IsEmpty;
+            for (; i <= x.Length - width; i += width)
+            {
+                var vu = new Vector<float>(u[i..]);
+                var next = va * new Vector<float>(x[i..]) + vb * (vu + vg * (new Vector<float>(c[i..]) - vu));
+                next.CopyTo(x[i..]);
+                var scaled = next * vs;
+                scaled.CopyTo(input0[i..]);
+                if (both)
+                {
+                    scaled.CopyTo(input1[i..]);
+                }
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            var next = a * x[i] + b * (u[i] + g * (c[i] - u[i]));
+            x[i] = next;
+            input0[i] = next * nextScale;
+            if (!input1.IsEmpty)
+            {
+                input1[i] = next * nextScale;
+            }
+        }
     }
 
     private float[] EncodeImage(byte[] clipImage, CancellationToken ct)
@@ -289,12 +329,15 @@ public sealed class SvdPipeline(SvdModels models)
     {
         private ulong _state = (ulong)seed;
 
-        private float NextSingle()
+        /// <summary>Two uniforms in [0, 1) from one 64-bit draw (24 bits each, a float's precision).</summary>
+        private (float, float) NextPair()
         {
             var z = _state += 0x9E3779B97F4A7C15UL;
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            return ((z ^ (z >> 31)) >> 40) * (1f / (1 << 24));
+            z ^= z >> 31;
+            const float unit = 1f / (1 << 24);
+            return ((z >> 40) * unit, ((z >> 16) & 0xFFFFFF) * unit);
         }
 
         private float[] _u = [], _v = [], _factor = [];
@@ -319,8 +362,9 @@ public sealed class SvdPipeline(SvdModels models)
             var factor = _factor.AsSpan(0, half);
             for (var i = 0; i < half;)
             {
-                var x = 2 * NextSingle() - 1;
-                var y = 2 * NextSingle() - 1;
+                var (p, q) = NextPair();
+                var x = 2 * p - 1;
+                var y = 2 * q - 1;
                 var s = x * x + y * y;
                 if (s is > 0 and < 1)
                 {
