@@ -65,7 +65,10 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
 
         var parameters = new SvdParameters(request.Seed, request.Frames, request.Steps, request.Fps, request.MotionBucket, request.NoiseAugmentation, request.MinGuidance, request.MaxGuidance);
         // One pipeline, kept with its buffers: the GPU slot already makes clips run one at a time.
-        var pipeline = _pipeline ??= new SvdPipeline(models);
+        var pipeline = _pipeline ??= provider.Status.InUse == "cuda"
+            ? new SvdPipeline(models, provider.CreateSessionOptions,
+                new Microsoft.ML.OnnxRuntime.OrtMemoryInfo("Cuda", Microsoft.ML.OnnxRuntime.OrtAllocatorType.DeviceAllocator, options.Value.CudaDeviceId, Microsoft.ML.OnnxRuntime.OrtMemType.Default))
+            : new SvdPipeline(models);
         var frames = await Task.Run(() => pipeline.Generate(image, height, width, clipImage, parameters, stepDone, ct), ct);
         LastTimings = frames.Timings;
 
@@ -117,5 +120,9 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
         return bytes;
     }
 
-    public void Dispose() => _models?.Dispose();
+    public void Dispose()
+    {
+        _pipeline?.Dispose();
+        _models?.Dispose();
+    }
 }

@@ -29,8 +29,10 @@ public sealed record SvdFrames(float[] Pixels, int Frames, int Height, int Width
 /// repeated over frames as 4 extra channels, added time ids [fps − 1, motion bucket, noise aug], Euler
 /// v-prediction on Karras sigmas with guidance rising across frames, and the latents / 0.18215 decoded in chunks.
 /// </summary>
-public sealed class SvdPipeline(SvdModels models)
+public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSessionOptions = null, OrtMemoryInfo? deviceMemory = null) : IDisposable
 {
+    private DeviceSampler? _deviceSampler;
+
     public const double VaeScaling = 0.18215;
     public const int ClipSize = 224;
     private static readonly float[] ClipMean = [0.48145466f, 0.4578275f, 0.40821073f];
@@ -118,7 +120,22 @@ public sealed class SvdPipeline(SvdModels models)
 
         // Step 0's input is scaled here; later inputs are written by the fused update after each step.
         ScaleIntoInput(latents, unetInput, (float)scheduler.InputScale(0), batch, f, frameLatent, plane);
-        for (var step = 0; step < scheduler.Steps; step++)
+        var onDevice = deviceMemory is not null && deviceSessionOptions is not null;
+        if (onDevice)
+        {
+            // On an accelerator the loop stays in device memory; the managed loop below is the CPU path.
+            if (_deviceSampler?.Batch != batch)
+            {
+                _deviceSampler?.Dispose();
+                _deviceSampler = null;
+            }
+            _deviceSampler ??= new DeviceSampler(models.Unet, deviceSessionOptions!, deviceMemory!, batch);
+            using var first = fp16Sample ? OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]) : null;
+            _deviceSampler.Sample(first ?? sampleValue, latents,
+                step => OnnxTensors.Create(meta["timestep"], [(float)scheduler.Timesteps[step]], timestepShape),
+                hiddenValue, timeIdsValue, scheduler, guidance, f, h, w, runOptions, t => _inRun += t, stepDone, ct);
+        }
+        for (var step = 0; !onDevice && step < scheduler.Steps; step++)
         {
             ct.ThrowIfCancellationRequested();
             timestep[0] = (float)scheduler.Timesteps[step];
@@ -154,6 +171,8 @@ public sealed class SvdPipeline(SvdModels models)
         var pixels = Decode(latents, f, h, w, p.DecodeChunk, runOptions, ct);
         return new SvdFrames(pixels, f, height, width, new SvdTimings(total.Elapsed, _inRun));
     }
+
+    public void Dispose() => _deviceSampler?.Dispose();
 
     private static void ScaleIntoInput(float[] latents, float[] unetInput, float scale, int batch, int frames, int frameLatent, int plane)
     {

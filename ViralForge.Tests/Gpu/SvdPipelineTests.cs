@@ -90,6 +90,31 @@ public sealed class SvdPipelineTests
         Assert.NotEqual(a.Pixels, c.Pixels);
     }
 
+    [Theory]
+    [InlineData(false, 3.0)]
+    [InlineData(true, 3.0)]
+    [InlineData(false, 1.0)]
+    public void The_device_resident_loop_computes_what_the_managed_loop_does(bool fp16Unet, double maxGuidance)
+    {
+        // On CUDA the loop runs through IO binding and the sampler-step graph; here the same path runs on the CPU provider.
+        var folder = TinySvdModels.Write(TestEnvironment.NewFolder("svd-device"), fp16Unet);
+        var provider = Provider();
+        using var models = new SvdModels(folder, provider.CreateSessionOptions);
+        int height = TinySvdModels.LatentHeight * 8, width = TinySvdModels.LatentWidth * 8;
+        var (image, clip) = Picture(width, height);
+        var parameters = new SvdParameters(Seed: 5, Frames: 5, Steps: 7, MaxGuidance: maxGuidance);
+        var steps = new List<int>();
+
+        using var managed = new SvdPipeline(models);
+        var expected = managed.Generate(image, height, width, clip, parameters, null, CancellationToken.None).Pixels.ToArray();
+        using var device = new SvdPipeline(models, provider.CreateSessionOptions, OrtMemoryInfo.DefaultInstance);
+        var actual = device.Generate(image, height, width, clip, parameters, new InlineProgress(steps.Add), CancellationToken.None).Pixels;
+
+        Assert.Equal(Enumerable.Range(1, 7), steps);
+        var worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        Assert.True(worst < (fp16Unet ? 2e-2 : 1e-4), $"The device loop differs from the managed loop by up to {worst}.");
+    }
+
     [Fact]
     public void A_model_with_the_wrong_signature_is_refused_by_name()
     {
