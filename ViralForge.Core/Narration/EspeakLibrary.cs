@@ -23,6 +23,9 @@ public static partial class EspeakLibrary
     private const int AudioOutputSynchronous = 2;
     private const int PositionCharacter = 1;
     private const int CharsUtf8 = 1;
+
+    // [[phonemes]] in the text are read as phonemes (dictionary entries given as phonemes), as the command line does.
+    private const int PhonemeInput = 0x100;
     private const int EventWord = 1;
     private const int EventListTerminated = 0;
     private const int ParameterRate = 1;
@@ -107,6 +110,19 @@ public static partial class EspeakLibrary
     {
         EnsureInitialised();
         SelectVoice(voice);
+        // TextToPhonemes takes the phoneme-input switch from the last synthesis: an empty one sets it.
+        var empty = " \0"u8.ToArray();
+        _samples = [];
+        _events = [];
+        fixed (byte* e = empty)
+        {
+            if (Synth(e, (nuint)empty.Length, 0, PositionCharacter, 0, CharsUtf8 | PhonemeInput, null, 0) != 0 || Synchronize() != 0)
+            {
+                throw new InvalidOperationException("espeak-ng could not be prepared for phoneme input.");
+            }
+        }
+        _samples = null;
+        _events = null;
         var clauses = new List<string>();
         var bytes = Encoding.UTF8.GetBytes(text + "\0");
         fixed (byte* p = bytes)
@@ -114,7 +130,7 @@ public static partial class EspeakLibrary
             var cursor = (nint)p;
             while (cursor != 0)
             {
-                var phonemes = TextToPhonemes(&cursor, CharsUtf8, PhonemesIpa);
+                var phonemes = TextToPhonemes(&cursor, CharsUtf8 | PhonemeInput, PhonemesIpa);
                 var clause = Marshal.PtrToStringUTF8(phonemes)?.Trim();
                 if (!string.IsNullOrEmpty(clause))
                 {
@@ -211,7 +227,7 @@ public static partial class EspeakLibrary
         var bytes = Encoding.UTF8.GetBytes(rewritten.Spoken + "\0");
         fixed (byte* p = bytes)
         {
-            var error = Synth(p, (nuint)bytes.Length, 0, PositionCharacter, 0, CharsUtf8, null, 0);
+            var error = Synth(p, (nuint)bytes.Length, 0, PositionCharacter, 0, CharsUtf8 | PhonemeInput, null, 0);
             if (error != 0)
             {
                 throw new InvalidOperationException($"espeak-ng failed to synthesise (error {error}).");

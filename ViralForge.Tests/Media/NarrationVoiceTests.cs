@@ -78,6 +78,18 @@ public sealed class NarrationVoiceTests
     }
 
     [Fact]
+    public async Task A_dictionary_entry_given_as_phonemes_reaches_a_piper_voice()
+    {
+        var entry = new Core.Data.Pronunciation { Term = "GIF", SaysAs = "dZIf", IsPhonemes = true, Language = "en" };
+        var rewritten = PronunciationRewriter.Apply("A GIF today.", "en-us", [entry]);
+        var plain = string.Join(' ', await EspeakLibrary.PhonemizeAsync("A GIF today.", "en-us", CancellationToken.None));
+        var changed = string.Join(' ', await EspeakLibrary.PhonemizeAsync(rewritten.Spoken, "en-us", CancellationToken.None));
+        Assert.NotEqual(plain, changed);
+        Assert.True(changed.Contains("dʒ", StringComparison.Ordinal), $"{rewritten.Spoken} → {changed} (plain {plain})");
+        Assert.DoesNotContain("dʒ", plain, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Loudness_measured_in_process_agrees_with_ffmpeg_ebur128()
     {
         var folder = TestEnvironment.NewFolder("loudness");
