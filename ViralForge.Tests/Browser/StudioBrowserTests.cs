@@ -96,6 +96,41 @@ public sealed class StudioBrowserTests
     }
 
     [Fact]
+    public async Task A_reviewer_hears_the_narration_candidates_picks_another_and_the_gpu_page_tells_the_truth()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("browsercand");
+        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("browsercand"));
+        await studio.StartAsync();
+        var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief());
+        var db = new PipelineDb(cs);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+
+        await using var session = await BrowserSession.LogInAsync(studio, 1400, 1000);
+        var page = session.Page;
+        await session.OpenAsync($"videos/{videoId}");
+        var panel = page.Locator("[data-testid=candidates-1]");
+        await panel.Locator(".mud-expand-panel-header").ClickAsync();
+        var candidates = panel.Locator("[data-testid=candidate]");
+        await Assertions.Expect(candidates).ToHaveCountAsync(3);
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=candidate] audio')].every(a => { a.preload = 'metadata'; a.load(); return true; })");
+        await page.WaitForFunctionAsync("() => [...document.querySelectorAll('[data-testid=candidate] audio')].every(a => a.readyState >= 1 && a.duration > 0.3)");
+        await Assertions.Expect(panel.Locator("[data-testid=choose-candidate]")).ToHaveCountAsync(2);
+
+        await panel.Locator("[data-testid=choose-candidate]").First.ClickAsync();
+        await Assertions.Expect(page.Locator(".mud-snackbar").Filter(new() { HasText = "will use that narration" })).ToBeVisibleAsync();
+        await Eventually.WaitAsync(async () => (await db.RunsAsync(videoId)).Count(r => r.Stage == "Narration") == 5 && await db.VideoStatusAsync(videoId) == "AwaitingReview",
+            TimeSpan.FromSeconds(120), () => "The cut was not composed again.\n" + studio.Log);
+        await Assertions.Expect(page.Locator("[data-testid=video-status]")).ToHaveTextAsync("awaiting review", new() { Timeout = 30_000 });
+        await panel.Locator(".mud-expand-panel-header").ClickAsync();
+        await Assertions.Expect(panel.Locator(".mud-chip").Filter(new() { HasText = "chosen by reviewer" })).ToBeVisibleAsync();
+
+        await session.OpenAsync("admin/gpu");
+        await Assertions.Expect(page.Locator("[data-testid=gpu-provider]")).ToHaveTextAsync("cpu");
+        await Assertions.Expect(page.Locator("[data-testid=svd-status]")).ToContainTextAsync("No SVD models");
+        await Assertions.Expect(page.Locator("[data-testid=gpu-banner]")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
     public async Task A_dead_lettered_stage_shows_its_reason_on_the_video_page()
     {
         var cs = await TestEnvironment.CreateDatabaseAsync("browserdead");
