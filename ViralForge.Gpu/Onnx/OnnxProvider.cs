@@ -30,9 +30,31 @@ public sealed record ProviderStatus(string Requested, string InUse, bool Usable,
 /// </summary>
 public sealed class OnnxProvider(IOptions<GpuOptions> options, ILogger<OnnxProvider> log)
 {
-    private readonly Lazy<ProviderStatus> _status = new(() => Probe(options.Value, log));
+    private readonly Lock _gate = new();
+    private ProviderStatus? _status;
 
-    public ProviderStatus Status => _status.Value;
+    /// <summary>The last probe's verdict (the first use runs it).</summary>
+    public ProviderStatus Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _status ??= Logged(Probe(options.Value), null);
+            }
+        }
+    }
+
+    /// <summary>Runs the probe inference again (the health check does, so a device that stopped working shows).</summary>
+    public ProviderStatus Reprobe()
+    {
+        var fresh = Probe(options.Value);
+        lock (_gate)
+        {
+            _status = Logged(fresh, _status);
+        }
+        return fresh;
+    }
 
     public SessionOptions CreateSessionOptions()
     {
@@ -61,7 +83,25 @@ public sealed class OnnxProvider(IOptions<GpuOptions> options, ILogger<OnnxProvi
         return model.Build();
     }
 
-    private static ProviderStatus Probe(GpuOptions gpu, ILogger log)
+    /// <summary>Logs a verdict when it is new, not on every health check.</summary>
+    private ProviderStatus Logged(ProviderStatus status, ProviderStatus? previous)
+    {
+        if (previous is null || previous.Usable != status.Usable || previous.Detail != status.Detail)
+        {
+            if (status.Usable)
+            {
+                log.LogInformation("ONNX Runtime runs on {Provider} ({Device}).", status.InUse, status.Device);
+            }
+            else
+            {
+                // Typically "Failed to load shared library": the CUDA / cuDNN libraries this build needs are missing.
+                log.LogError("The {Provider} execution provider cannot be used: {Reason}", status.Requested, status.Detail);
+            }
+        }
+        return status;
+    }
+
+    private static ProviderStatus Probe(GpuOptions gpu)
     {
         var requested = gpu.ExecutionProvider;
         try
@@ -73,20 +113,18 @@ public sealed class OnnxProvider(IOptions<GpuOptions> options, ILogger<OnnxProvi
             }
             using var probe = new InferenceSession(ProbeModel(), session);
             using var x = OrtValue.CreateTensorValueFromMemory(new[] { 0f, 1f, 2f, 3f }, [1, 4]);
-            using var results = probe.Run(new RunOptions(), new Dictionary<string, OrtValue> { ["x"] = x }, ["y"]);
+            using var runOptions = new RunOptions();
+            using var results = probe.Run(runOptions, new Dictionary<string, OrtValue> { ["x"] = x }, ["y"]);
             var y = results[0].GetTensorDataAsSpan<float>().ToArray();
             if (!y.SequenceEqual([1f, 3f, 5f, 7f]))
             {
                 return new ProviderStatus(requested, "none", false, $"The probe model computed [{string.Join(", ", y)}] instead of [1, 3, 5, 7].", "");
             }
             var device = requested == "cuda" ? $"CUDA device {gpu.CudaDeviceId}" : $"CPU ({Environment.ProcessorCount} cores)";
-            log.LogInformation("ONNX Runtime runs on {Provider} ({Device}).", requested, device);
             return new ProviderStatus(requested, requested, true, $"A probe inference ran on {requested}.", device);
         }
         catch (Exception ex) when (ex is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
         {
-            // Typically "Failed to load shared library": the CUDA / cuDNN libraries this build needs are missing.
-            log.LogError("The {Provider} execution provider cannot be used: {Reason}", requested, ex.Message);
             return new ProviderStatus(requested, "none", false, ex.Message, "");
         }
     }

@@ -349,9 +349,9 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         private ulong _state = (ulong)seed;
 
         /// <summary>Two uniforms in [0, 1) from one 64-bit draw (24 bits each, a float's precision).</summary>
-        private (float, float) NextPair()
+        private static (float, float) NextPair(ref ulong state)
         {
-            var z = _state += 0x9E3779B97F4A7C15UL;
+            var z = state += 0x9E3779B97F4A7C15UL;
             z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
             z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
             z ^= z >> 31;
@@ -359,9 +359,13 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
             return ((z >> 40) * unit, ((z >> 16) & 0xFFFFFF) * unit);
         }
 
+        private const int BlockPairs = 1 << 15;
         private float[] _u = [], _v = [], _factor = [];
 
-        /// <summary>Marsaglia's polar method: the rejection loop is scalar and cheap; the logarithms and roots are vectorised.</summary>
+        /// <summary>
+        /// Marsaglia's polar method in independent blocks (each its own stream from the seed, so the result
+        /// does not depend on scheduling) filled in parallel; the logarithms and roots are vectorised.
+        /// </summary>
         public void Fill(Span<float> target, double scale)
         {
             if (scale == 0)
@@ -376,22 +380,31 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
                 _v = new float[half];
                 _factor = new float[half];
             }
+            var blocks = (half + BlockPairs - 1) / BlockPairs;
+            var baseState = _state;
+            _state += (ulong)blocks * 0xD1B54A32D192ED03UL + 1;
+            float[] us = _u, vs = _v, fs = _factor;
+            Parallel.For(0, blocks, block =>
+            {
+                var state = baseState ^ ((ulong)(block + 1) * 0xD1B54A32D192ED03UL);
+                var end = Math.Min(half, (block + 1) * BlockPairs);
+                for (var i = block * BlockPairs; i < end;)
+                {
+                    var (p, q) = NextPair(ref state);
+                    var x = 2 * p - 1;
+                    var y = 2 * q - 1;
+                    var s = x * x + y * y;
+                    if (s is > 0 and < 1)
+                    {
+                        us[i] = x;
+                        vs[i] = y;
+                        fs[i++] = s;
+                    }
+                }
+            });
             var u = _u.AsSpan(0, half);
             var v = _v.AsSpan(0, half);
             var factor = _factor.AsSpan(0, half);
-            for (var i = 0; i < half;)
-            {
-                var (p, q) = NextPair();
-                var x = 2 * p - 1;
-                var y = 2 * q - 1;
-                var s = x * x + y * y;
-                if (s is > 0 and < 1)
-                {
-                    u[i] = x;
-                    v[i] = y;
-                    factor[i++] = s;
-                }
-            }
             // factor = scale · √(−2 ln s / s)
             var sCopy = target[..half];
             factor.CopyTo(sCopy);

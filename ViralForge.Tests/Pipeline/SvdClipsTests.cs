@@ -50,8 +50,42 @@ public sealed class SvdClipsTests
             Assert.All(candidates, c => Assert.True(c.GetProperty("mediaInfo").GetProperty("drift").TryGetProperty("sharpnessRatio", out _)));
             Assert.NotEqual(candidates[0].GetProperty("mediaInfo").GetProperty("seed").GetInt64(), candidates[1].GetProperty("mediaInfo").GetProperty("seed").GetInt64());
         }
+        // A reviewer prefers the other candidate of scene 2: it becomes the clip, byte for byte, and the cut is composed again.
+        var scene2 = detail.GetProperty("runs").EnumerateArray().Single(r => r.GetProperty("stage").GetString() == "Clips" && r.GetProperty("scene").GetInt32() == 1);
+        var other = scene2.GetProperty("artifacts").EnumerateArray()
+            .First(a => a.GetProperty("kind").GetString()!.StartsWith("clip-candidate-", StringComparison.Ordinal) && !a.GetProperty("mediaInfo").GetProperty("chosen").GetBoolean());
+        var chose = await studio.Client(reviewer).PostAsJsonAsync($"api/videos/{id}/scenes/2/clips/choose", new { candidateId = other.GetProperty("id").GetGuid() });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, chose.StatusCode);
+        await Eventually.WaitAsync(async () => (await db.RunsAsync(id)).Count(r => r.Stage == "Clips") == 5 && await db.VideoStatusAsync(id) == "AwaitingReview",
+            TimeSpan.FromSeconds(120), () => "The chosen clip was not used.\n" + studio.Log);
+        var after = JsonDocument.Parse(await admin.GetStringAsync($"api/videos/{id}")).RootElement.GetProperty("runs").EnumerateArray()
+            .Single(r => r.GetProperty("stage").GetString() == "Clips" && r.GetProperty("scene").GetInt32() == 1);
+        var clipNow = after.GetProperty("artifacts").EnumerateArray().Single(a => a.GetProperty("kind").GetString() == "clip");
+        Assert.Equal(other.GetProperty("sha256").GetString(), clipNow.GetProperty("sha256").GetString());
+        Assert.Equal("reviewer", clipNow.GetProperty("mediaInfo").GetProperty("chosenBy").GetString());
+
         var messages = events.Where(e => e.GetProperty("videoId").GetGuid() == id && e.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
             .Select(e => e.GetProperty("message").GetString()!).ToList();
         Assert.Contains(messages, m => System.Text.RegularExpressions.Regex.IsMatch(m, @"^scene \d, candidate [12]/2, step [1-6]/6$"));
+    }
+
+    [Fact]
+    public async Task Cuda_asked_for_but_unusable_is_unhealthy_with_the_reason_and_clips_say_they_are_cpu_motion()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("svdcuda");
+        var data = TestEnvironment.NewFolder("svd-cuda");
+        var models = TinySvdModels.Write(Path.Combine(data, "models"));
+        await using var studio = new StudioProcess(cs, data, new() { ["Gpu__SvdModelsPath"] = models, ["Gpu__ExecutionProvider"] = "cuda" });
+        await studio.StartAsync();
+        var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
+        var response = await admin.GetAsync("health");
+        var gpu = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("gpu");
+        if (gpu.GetProperty("data").GetProperty("provider").GetString() == "cuda")
+        {
+            return; // a machine where CUDA really works
+        }
+        Assert.Equal("Unhealthy", gpu.GetProperty("status").GetString());
+        Assert.StartsWith("cuda was asked for and cannot be used:", gpu.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal("unavailable", gpu.GetProperty("data").GetProperty("videoDiffusion").GetString());
     }
 }

@@ -79,7 +79,7 @@ public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoD
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
-        var status = provider.Status;
+        var status = provider.Reprobe();
         var snapshot = gpu.Snapshot();
         var svd = diffusion.Status;
         var data = new Dictionary<string, object>
