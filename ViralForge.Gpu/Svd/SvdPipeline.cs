@@ -254,13 +254,16 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
             throw new ArgumentException($"The image must be {width}×{height} RGB.");
         }
         var pixels = Buffer(ref _image, 3 * plane);
-        for (var i = 0; i < plane; i++)
+        // Interleaved bytes to planar floats in [-1, 1], rows in parallel.
+        Parallel.For(0, height, y =>
         {
-            for (var c = 0; c < 3; c++)
+            for (int i = y * width, end = i + width; i < end; i++)
             {
-                pixels[c * plane + i] = image[i * 3 + c] * (1 / 127.5f) - 1f;
+                pixels[i] = image[i * 3] * (1 / 127.5f) - 1f;
+                pixels[plane + i] = image[i * 3 + 1] * (1 / 127.5f) - 1f;
+                pixels[2 * plane + i] = image[i * 3 + 2] * (1 / 127.5f) - 1f;
             }
-        }
+        });
         var noise = Buffer(ref _imageNoise, pixels.Length);
         random.Fill(noise, noiseAugmentation);
         TensorPrimitives.Add(pixels, noise, pixels);
