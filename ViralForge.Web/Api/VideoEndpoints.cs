@@ -47,25 +47,9 @@ public static class VideoEndpoints
         api.MapPost("/videos/{id:guid}/stages/{stage}/retry", RetryAsync).RequireAuthorization(Policies.Create);
         // A reviewer's choice among a scene's candidates: {stage} is narration or clips.
         api.MapPost("/videos/{id:guid}/scenes/{scene:int}/{stage}/choose", async (Guid id, int scene, string stage, ChooseCandidateRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-            {
-                if (!Enum.TryParse<StageKind>(stage, ignoreCase: true, out var kind))
-                {
-                    return Results.Problem($"Unknown stage '{stage}'; candidates exist for narration and clips.", statusCode: StatusCodes.Status400BadRequest);
-                }
-                try
-                {
-                    var runs = await commands.ChooseCandidateAsync(id, kind, scene - 1, body.CandidateId, Actor(user), ct);
-                    return Results.Accepted($"/api/videos/{id}", new { runs = runs.Select(r => new { r.Id, stage = r.Stage.ToString(), scene = r.SceneIndex + 1 }) });
-                }
-                catch (KeyNotFoundException)
-                {
-                    return Problem404(id);
-                }
-                catch (PipelineCommandException ex)
-                {
-                    return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
-                }
-            })
+                Enum.TryParse<StageKind>(stage, ignoreCase: true, out var kind)
+                    ? await RunAsync(async () => RunsAccepted(id, await commands.ChooseCandidateAsync(id, kind, scene - 1, body.CandidateId, Actor(user), ct)), id)
+                    : Results.Problem($"Unknown stage '{stage}'; candidates exist for narration and clips.", statusCode: StatusCodes.Status400BadRequest))
             .RequireAuthorization(Policies.Review);
         api.MapGet("/voices", async (VoiceCatalog voices, CancellationToken ct) => Results.Ok(await voices.ListAsync(ct))).RequireAuthorization(Policies.View);
         // Multipart forms are CSRF-able with cookies, so uploads over HTTP take an API key only; the studio uploads through its circuit.
@@ -106,20 +90,11 @@ public static class VideoEndpoints
         }
         // Scenes are numbered from 1 for people; internally from 0.
         int? scene = body?.Scene is { } s ? s - 1 : null;
-        try
-        {
-            var runs = await commands.RetryAsync(id, kind, scene, body?.Parameters, Actor(user), ct);
-            return Results.Accepted($"/api/videos/{id}", new { runs = runs.Select(r => new { r.Id, stage = r.Stage.ToString(), scene = r.SceneIndex + 1 }) });
-        }
-        catch (KeyNotFoundException)
-        {
-            return Problem404(id);
-        }
-        catch (PipelineCommandException ex)
-        {
-            return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
-        }
+        return await RunAsync(async () => RunsAccepted(id, await commands.RetryAsync(id, kind, scene, body?.Parameters, Actor(user), ct)), id);
     }
+
+    private static IResult RunsAccepted(Guid id, IReadOnlyList<StageRun> runs) =>
+        Results.Accepted($"/api/videos/{id}", new { runs = runs.Select(r => new { r.Id, stage = r.Stage.ToString(), scene = r.SceneIndex + 1 }) });
 
     private static async Task<IResult> UploadAsync(Guid id, int scene, IFormFile file, [FromQuery] string? fit, [FromQuery] double? start,
         SceneUploadService uploads, ClaimsPrincipal user, CancellationToken ct)
@@ -164,12 +139,19 @@ public static class VideoEndpoints
         }
     }
 
-    private static async Task<IResult> RunAsync(Func<Task> action, Guid id)
-    {
-        try
+    private static Task<IResult> RunAsync(Func<Task> action, Guid id) =>
+        RunAsync(async () =>
         {
             await action();
             return Results.NoContent();
+        }, id);
+
+    /// <summary>A pipeline command as an HTTP answer: 404 for an unknown video, 409 with the reason when the command is refused.</summary>
+    private static async Task<IResult> RunAsync(Func<Task<IResult>> action, Guid id)
+    {
+        try
+        {
+            return await action();
         }
         catch (KeyNotFoundException)
         {
