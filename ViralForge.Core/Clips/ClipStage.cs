@@ -71,7 +71,7 @@ public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoD
             var seed = baseSeed + k;
             var output = context.WorkFile($"candidate-{k + 1}.mp4");
             var label = $"scene {index + 1}, candidate {k + 1}/{count}";
-            context.Detail(k / (double)count, gpu.Waiting > 0 ? $"{label}: waiting for the GPU ({gpu.Waiting} ahead)" : $"{label}: waiting for the GPU");
+            context.Detail(k / (double)count, gpu.Waiting > 0 ? $"{label}: waiting for the GPU ({gpu.Waiting} ahead)" : $"{label}: waiting for the GPU", newPhase: true);
             await using (await gpu.AcquireAsync($"SVD {label}", context.Run.Id, ct))
             {
                 var candidate = k;

@@ -35,13 +35,12 @@ public sealed class ProgressPublisher(NpgsqlDataSource dataSource, TimeProvider 
         private long _lastTicks;
         private string? _message;
 
-        public void Report(double fraction, string message)
+        public void Report(double fraction, string message, bool newPhase)
         {
-            var changed = _message != message && !message.Contains(", step ", StringComparison.Ordinal);
             _message = message;
-            if (changed)
+            if (newPhase)
             {
-                Interlocked.Exchange(ref _lastTicks, 0); // a new phase is always shown
+                Interlocked.Exchange(ref _lastTicks, 0);
             }
             Report(fraction);
         }

@@ -52,12 +52,15 @@ public sealed class StageContext
 
     public string WorkFile(string name) => Path.Combine(WorkFolder, name);
 
-    /// <summary>Progress with words for the people watching ("scene 3, candidate 2, step 14/25").</summary>
-    public void Detail(double fraction, string message)
+    /// <summary>
+    /// Progress with words for the people watching ("scene 3, candidate 2, step 14/25"). A new phase
+    /// ("waiting for the GPU") is shown at once; updates within a phase are throttled like any progress.
+    /// </summary>
+    public void Detail(double fraction, string message, bool newPhase = false)
     {
         if (Progress is IDetailedProgress detailed)
         {
-            detailed.Report(fraction, message);
+            detailed.Report(fraction, message, newPhase);
         }
         else
         {
@@ -88,7 +91,7 @@ public sealed class StageContext
 
 public interface IDetailedProgress
 {
-    void Report(double fraction, string message);
+    void Report(double fraction, string message, bool newPhase);
 }
 
 public sealed record ProducedFile(string Kind, string Path, string ContentType, string? MediaInfoJson = null);

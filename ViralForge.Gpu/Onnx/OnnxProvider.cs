@@ -192,3 +192,34 @@ public sealed class OnnxProviderWarmup(OnnxProvider provider) : Microsoft.Extens
 {
     protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.Run(() => _ = provider.Status, stoppingToken);
 }
+
+/// <summary>
+/// One inference call: ONNX Runtime reports a run stopped by <see cref="RunOptions.Terminate"/> as an
+/// error, which becomes a cancellation when the token asked for it; the time spent inside is reported.
+/// </summary>
+public static class OnnxCall
+{
+    public static T Run<T>(Func<T> run, CancellationToken ct, Action<TimeSpan>? spent = null)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return run();
+        }
+        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        finally
+        {
+            spent?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    public static void Run(Action run, CancellationToken ct, Action<TimeSpan>? spent = null) =>
+        Run(() =>
+        {
+            run();
+            return true;
+        }, ct, spent);
+}

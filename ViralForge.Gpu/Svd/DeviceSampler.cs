@@ -111,7 +111,7 @@ public sealed class DeviceSampler : IDisposable
             unetBinding.BindInput("encoder_hidden_states", hidden);
             unetBinding.BindInput("added_time_ids", timeIds);
             unetBinding.BindOutput("out_sample", output);
-            Timed(() => _unet.RunWithBinding(runOptions, unetBinding), inRun, ct);
+            OnnxCall.Run(() => _unet.RunWithBinding(runOptions, unetBinding), ct, inRun);
 
             var (a, b) = scheduler.StepCoefficients(step);
             coefficients[0] = a;
@@ -127,29 +127,12 @@ public sealed class DeviceSampler : IDisposable
             // The last step's latents come back to the host; every other result stays on the device.
             stepBinding.BindOutput("latents_next", last ? hostLatents : latentBuffers[(step + 1) % 2]);
             stepBinding.BindOutput("sample_next", sampleBuffers[(step + 1) % 2]);
-            Timed(() => _step.RunWithBinding(runOptions, stepBinding), inRun, ct);
+            OnnxCall.Run(() => _step.RunWithBinding(runOptions, stepBinding), ct, inRun);
             if (last)
             {
                 stepBinding.SynchronizeBoundOutputs();
             }
             stepDone?.Report(step + 1);
-        }
-    }
-
-    private static void Timed(Action run, Action<TimeSpan> inRun, CancellationToken ct)
-    {
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            run();
-        }
-        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(ct);
-        }
-        finally
-        {
-            inRun(System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
     }
 

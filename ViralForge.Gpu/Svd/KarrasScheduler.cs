@@ -1,5 +1,3 @@
-using System.Numerics.Tensors;
-
 namespace ViralForge.Gpu.Svd;
 
 /// <summary>
@@ -45,17 +43,13 @@ public sealed class KarrasScheduler
         {
             throw new ArgumentException("The velocity is shorter than the sample.", nameof(velocity));
         }
+        // The sampling loops fuse this with guidance (SvdPipeline, DeviceSampler); this is the step on its own.
         var (a, b) = StepCoefficients(step);
-        if (_velocityTerm.Length < sample.Length)
+        for (var i = 0; i < sample.Length; i++)
         {
-            _velocityTerm = new float[sample.Length];
+            sample[i] = a * sample[i] + b * velocity[i];
         }
-        var term = _velocityTerm.AsSpan(0, sample.Length);
-        TensorPrimitives.Multiply(velocity[..sample.Length], b, term);
-        TensorPrimitives.MultiplyAdd(sample, a, term, sample);
     }
-
-    private float[] _velocityTerm = [];
 
     /// <summary>The Euler step folded into x' = a·x + b·v (denoised = v·c_out + x·c_skip, d = (x − denoised)/σ).</summary>
     public (float A, float B) StepCoefficients(int step)

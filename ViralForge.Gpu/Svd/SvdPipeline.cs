@@ -308,43 +308,14 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         return pixels;
     }
 
-    private void RunInto(InferenceSession session, RunOptions options, string[] inputNames, OrtValue[] inputs, string outputName, OrtValue output, CancellationToken ct)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            session.Run(options, inputNames, inputs, [outputName], [output]);
-        }
-        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(ct);
-        }
-        finally
-        {
-            _inRun += Stopwatch.GetElapsedTime(started);
-        }
-    }
+    private void RunInto(InferenceSession session, RunOptions options, string[] inputNames, OrtValue[] inputs, string outputName, OrtValue output, CancellationToken ct) =>
+        OnnxCall.Run(() => session.Run(options, inputNames, inputs, [outputName], [output]), ct, t => _inRun += t);
 
-    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options, Dictionary<string, OrtValue> inputs, string output, CancellationToken ct)
-    {
-        var started = Stopwatch.GetTimestamp();
-        try
-        {
-            return session.Run(options, inputs, [output]);
-        }
-        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(ct);
-        }
-        finally
-        {
-            _inRun += Stopwatch.GetElapsedTime(started);
-        }
-    }
+    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options, Dictionary<string, OrtValue> inputs, string output, CancellationToken ct) =>
+        OnnxCall.Run(() => session.Run(options, inputs, [output]), ct, t => _inRun += t);
 
     /// <summary>
-    /// Seeded standard normal noise (Box–Muller, vectorised), so a seed gives the same clip again.
-    /// Uniforms come from SplitMix64: a seeded System.Random uses its slow compatibility algorithm,
+    /// Seeded standard normal noise, so a seed gives the same clip again. Uniforms come from SplitMix64: a seeded System.Random uses its slow compatibility algorithm,
     /// which cost more than the whole sampling loop on millions of values.
     /// </summary>
     private sealed class GaussianNoise(long seed)

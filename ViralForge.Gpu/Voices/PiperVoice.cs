@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.ML.OnnxRuntime;
+using ViralForge.Gpu.Onnx;
 
 namespace ViralForge.Gpu.Voices;
 
@@ -119,25 +120,18 @@ public sealed class PiperVoice : IDisposable
         {
             inputs["sid"] = speaker;
         }
-        try
+        using var outputs = OnnxCall.Run(() => _session.Run(runOptions, inputs, [_outputName]), ct);
+        var audio = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        // A VITS decoder can overshoot full scale; scale down (never up) so nothing wraps.
+        var peak = audio.Length == 0 ? 0 : audio.Max(MathF.Abs);
+        if (peak > 1)
         {
-            using var outputs = _session.Run(runOptions, inputs, [_outputName]);
-            var audio = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-            // A VITS decoder can overshoot full scale; scale down (never up) so nothing wraps.
-            var peak = audio.Length == 0 ? 0 : audio.Max(MathF.Abs);
-            if (peak > 1)
+            for (var i = 0; i < audio.Length; i++)
             {
-                for (var i = 0; i < audio.Length; i++)
-                {
-                    audio[i] /= peak;
-                }
+                audio[i] /= peak;
             }
-            return audio;
         }
-        catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(ct);
-        }
+        return audio;
     }
 
     public void Dispose() => _session.Dispose();
