@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Media;
@@ -97,9 +95,7 @@ public sealed class NarrationVoiceTests
         var wav = Path.Combine(folder, "speech.wav");
         await EspeakLibrary.WriteWavAsync(wav, spoken, CancellationToken.None);
 
-        var meter = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-nostats", "-i", wav, "-af", "ebur128", "-f", "null", "-"], TimeSpan.FromSeconds(60), CancellationToken.None);
-        var summary = meter.StdErrTail[meter.StdErrTail.LastIndexOf("Summary:", StringComparison.Ordinal)..];
-        var ffmpeg = double.Parse(Regex.Match(summary, @"I:\s+(-?[\d.]+) LUFS").Groups[1].Value, CultureInfo.InvariantCulture);
+        var (ffmpeg, _) = await EbuR128.MeasureAsync(wav);
 
         Assert.InRange(LoudnessMeter.IntegratedLufs(spoken.Samples, spoken.SampleRate), ffmpeg - 0.3, ffmpeg + 0.3);
     }
