@@ -15,6 +15,8 @@ public enum VideoStatus
     Rejected,
     Published,
     Failed,
+    /// <summary>The model wrote a script; the creator checks or edits it before the other stages run.</summary>
+    ScriptDraft,
 }
 
 public sealed class Video
@@ -22,8 +24,8 @@ public sealed class Video
     public Guid Id { get; set; } = Guid.NewGuid();
     public required string Title { get; set; }
     public string Brief { get; set; } = "";
-    /// <summary>The validated script (see <see cref="Script.ScriptDocument"/>), as JSON.</summary>
-    public required string ScriptJson { get; set; }
+    /// <summary>The validated script (see <see cref="Script.ScriptDocument"/>), as JSON; null until the Script stage has written it from a brief.</summary>
+    public string? ScriptJson { get; set; }
     /// <summary>Per-stage default parameters, a JSON object keyed by stage name.</summary>
     public string ParametersJson { get; set; } = "{}";
     public VideoStatus Status { get; set; }
@@ -101,14 +103,48 @@ public sealed class PromptTemplate
     public List<PromptVersion> Versions { get; set; } = [];
 }
 
+/// <summary>One saved state of a prompt template; never edited after it is saved.</summary>
 public sealed class PromptVersion
 {
     public int Id { get; set; }
     public int TemplateId { get; set; }
     public int Number { get; set; }
+    /// <summary>Role and persona: the system message.</summary>
+    public string Persona { get; set; } = "";
+    /// <summary>The task, with {{variables}}: the user message.</summary>
     public required string Body { get; set; }
+    /// <summary>Rules the script must follow, one per line.</summary>
+    public string Constraints { get; set; } = "";
+    /// <summary>Few-shot examples: a JSON array of {topic, tone, seconds, language, script}.</summary>
+    public string ExamplesJson { get; set; } = "[]";
+    /// <summary>Phrases a script must not contain, one per line.</summary>
+    public string BannedPhrases { get; set; } = "";
+    /// <summary>What changed and why.</summary>
+    public string Note { get; set; } = "";
     public string? CreatedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+}
+
+public enum PromptTestStatus
+{
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// <summary>An admin's trial of a prompt version on a topic; run as a background job, never in a page.</summary>
+public sealed class PromptTestRun
+{
+    public long Id { get; set; }
+    public int VersionId { get; set; }
+    public required string RequestJson { get; set; }
+    public PromptTestStatus Status { get; set; }
+    public string? ResultJson { get; set; }
+    public string? Error { get; set; }
+    public string? RequestedBy { get; set; }
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset? FinishedAt { get; set; }
 }
 
 public sealed class Pronunciation

@@ -11,6 +11,7 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
     public DbSet<Artifact> Artifacts => Set<Artifact>();
     public DbSet<PromptTemplate> PromptTemplates => Set<PromptTemplate>();
     public DbSet<PromptVersion> PromptVersions => Set<PromptVersion>();
+    public DbSet<PromptTestRun> PromptTestRuns => Set<PromptTestRun>();
     public DbSet<Pronunciation> Pronunciations => Set<Pronunciation>();
     public DbSet<TrendItem> TrendItems => Set<TrendItem>();
     public DbSet<RateLimitBucket> RateLimitBuckets => Set<RateLimitBucket>();
@@ -73,6 +74,15 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
         {
             e.ToTable("prompt_versions");
             e.HasIndex(v => new { v.TemplateId, v.Number }).IsUnique();
+            e.Property(v => v.ExamplesJson).HasColumnType("jsonb");
+        });
+        builder.Entity<PromptTestRun>(e =>
+        {
+            e.ToTable("prompt_test_runs");
+            e.Property(r => r.RequestJson).HasColumnType("jsonb");
+            e.Property(r => r.Status).HasConversion<string>().HasMaxLength(16);
+            e.Property(r => r.ResultJson).HasColumnType("jsonb");
+            e.HasIndex(r => r.VersionId);
         });
         builder.Entity<Pronunciation>(e =>
         {

@@ -25,6 +25,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ClipOptions>().Bind(configuration.GetSection(ClipOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<Script.Models.ScriptModelOptions>().Bind(configuration.GetSection(Script.Models.ScriptModelOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection(MediaOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton(TimeProvider.System);
@@ -53,6 +54,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<PipelineEventBus>();
         services.AddHostedService<PipelineEventListener>();
 
+        services.AddSingleton<Script.Models.ScriptModels>();
+        services.AddSingleton<Script.Prompts.PromptLibrary>();
+        services.AddSingleton<ScriptWriter>();
+        services.AddSingleton<Script.Prompts.PromptTestRuns>();
+        services.AddTransient<Script.Prompts.PromptTestJob>();
         services.AddSingleton<IStageHandler, ScriptStage>();
         services.AddSingleton<IStageHandler, TitleCardStage>();
         services.AddSingleton<IStageHandler, ClipStage>();

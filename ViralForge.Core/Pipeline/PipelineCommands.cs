@@ -46,6 +46,81 @@ public sealed class PipelineCommands(
         return video;
     }
 
+    /// <summary>A video from a brief: the Script stage asks the script model, then waits for the creator (unless autoContinue).</summary>
+    public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, string actor, CancellationToken ct)
+    {
+        var errors = request.Validate();
+        if (errors.Count > 0)
+        {
+            throw new PipelineCommandException(string.Join(" ", errors));
+        }
+        var all = (JsonObject?)parameters?.DeepClone() ?? [];
+        var scriptParameters = all["Script"] as JsonObject ?? [];
+        foreach (var (key, value) in request.ToParameters())
+        {
+            scriptParameters[key] = value?.DeepClone();
+        }
+        all["Script"] = scriptParameters;
+        var topic = UntrustedText.Clean(request.Topic, ScriptRequest.MaxTopicChars).Text;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var video = new Video
+        {
+            Title = topic.Length <= 100 ? topic : topic[..99] + "…",
+            Brief = topic,
+            ScriptJson = null,
+            ParametersJson = all.ToJsonString(),
+            CreatedBy = actor,
+            Status = VideoStatus.InProgress,
+        };
+        db.Videos.Add(video);
+        var first = scheduler.NewRun(video, StageKind.Script, null, null, null);
+        db.StageRuns.Add(first);
+        Audit(db, actor, "video.create", video.Id.ToString(), new { mode = "brief", request.Seconds, request.Language, request.Template });
+        await db.SaveChangesAsync(ct);
+        await PipelineScheduler.NotifyAsync(db, first, ct);
+        await enqueuer.EnqueueAsync([first], ct);
+        return video;
+    }
+
+    /// <summary>
+    /// The creator's word on the model's draft: the (possibly edited) script becomes the video's, and
+    /// with <paramref name="proceed"/> the other stages start from it.
+    /// </summary>
+    public async Task<IReadOnlyList<StageRun>> SaveDraftAsync(Guid videoId, ScriptDocument? edited, bool proceed, string actor, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
+        var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
+        var draft = live.FirstOrDefault(r => r.Stage == StageKind.Script && r.Status == StageRunStatus.Waiting)
+            ?? throw new PipelineCommandException("This video has no script draft waiting; to change a script that is in use, regenerate the Script stage.");
+        var script = edited ?? ScriptDocument.Parse(video.ScriptJson).Script
+            ?? throw new PipelineCommandException("The draft is not a valid script; edit it first.");
+        var errors = ScriptValidator.Validate(script);
+        if (errors.Count > 0)
+        {
+            throw new PipelineCommandException(string.Join(" ", errors));
+        }
+        var changed = edited is not null && script.ToJson() != video.ScriptJson;
+        video.ScriptJson = script.ToJson();
+        video.Title = script.Title.Trim();
+        List<StageRun> created = [];
+        if (proceed)
+        {
+            draft.Status = StageRunStatus.Succeeded;
+            draft.FinishedAt = time.GetUtcNow();
+            created = await scheduler.CreateSuccessorsAsync(db, video, script, live, draft, ct);
+        }
+        video.Status = VideoStatusRules.From(live);
+        video.UpdatedAt = time.GetUtcNow();
+        Audit(db, actor, proceed ? "script.accept" : "script.edit", videoId.ToString(), new { edited = changed });
+        await db.SaveChangesAsync(ct);
+        await PipelineScheduler.NotifyAsync(db, draft, ct);
+        await tx.CommitAsync(ct);
+        await enqueuer.EnqueueAsync(created, ct);
+        return created;
+    }
+
     /// <summary>
     /// Re-runs a stage (or one scene of it) with changed parameters. Its live runs and everything
     /// downstream that depends on them are superseded; other scenes and other branches stay as they are.
@@ -65,12 +140,16 @@ public sealed class PipelineCommands(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
         var script = ScriptDocument.Parse(video.ScriptJson).Script
-            ?? throw new PipelineCommandException("The video's script is invalid.");
+            ?? (stage == StageKind.Script ? new ScriptDocument() : throw new PipelineCommandException("The video has no valid script yet; run the Script stage first."));
         if (scene is { } s && (s < 0 || s >= script.Scenes.Count))
         {
             throw new PipelineCommandException($"Scene {s + 1} does not exist; the video has {script.Scenes.Count} scenes.");
         }
         var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
+        if (stage == StageKind.Script && overrides is not null)
+        {
+            ValidateScriptRequest(live, overrides);
+        }
         var targets = node.PerScene
             ? scene is { } one ? [one] : Enumerable.Range(0, script.Scenes.Count).Select(i => (int?)i).ToList()
             : new List<int?> { null };
@@ -194,6 +273,34 @@ public sealed class PipelineCommands(
         await db.SaveChangesAsync(ct);
         await PipelineScheduler.NotifyAsync(db, review, ct);
         await tx.CommitAsync(ct);
+    }
+
+    /// <summary>A regeneration with changed inputs is checked before it is queued, so the creator hears about a bad topic at once.</summary>
+    private static void ValidateScriptRequest(List<StageRun> live, JsonObject overrides)
+    {
+        var current = live.FirstOrDefault(r => r.Stage == StageKind.Script);
+        var merged = current is null ? [] : JsonNode.Parse(current.ParametersJson) as JsonObject ?? [];
+        foreach (var (key, value) in overrides)
+        {
+            merged[key] = value?.DeepClone();
+        }
+        if (!ScriptRequest.IsGenerate(merged))
+        {
+            return;
+        }
+        IReadOnlyList<string> errors;
+        try
+        {
+            errors = ScriptRequest.FromParameters(merged).Validate();
+        }
+        catch (FormatException ex)
+        {
+            errors = [ex.Message];
+        }
+        if (errors.Count > 0)
+        {
+            throw new PipelineCommandException(string.Join(" ", errors));
+        }
     }
 
     private static void Audit(ViralForgeDbContext db, string actor, string action, string subject, object? details = null) =>

@@ -74,7 +74,7 @@ public sealed class StageExecutor(
             var handler = _handlers.GetValueOrDefault(run.Stage)
                 ?? throw new PermanentStageException($"No handler is registered for stage {run.Stage}.");
             var script = ScriptDocument.Parse(video.ScriptJson).Script
-                ?? throw new PermanentStageException("The video's script no longer passes validation; fix it and retry from Script.");
+                ?? (WritesScript(run) ? new ScriptDocument() : throw new PermanentStageException("The video's script no longer passes validation; fix it and retry from Script."));
             var inputs = await LoadInputsAsync(run, script, runCts.Token);
             var upload = await LoadUploadAsync(run, runCts.Token);
             if (upload is not null)
@@ -114,7 +114,7 @@ public sealed class StageExecutor(
                 artifact.MediaInfoJson = file.MediaInfoJson;
                 artifacts.Add(artifact);
             }
-            await CompleteAsync(run.Id, lease, artifacts, artifacts.Select(a => a.Id).ToList(), outcome.AwaitsPerson, inputHash, null, ct);
+            await CompleteAsync(run.Id, lease, artifacts, artifacts.Select(a => a.Id).ToList(), outcome.AwaitsPerson, inputHash, null, ct, outcome.Script);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -141,6 +141,9 @@ public sealed class StageExecutor(
             }
         }
     }
+
+    private static bool WritesScript(StageRun run) =>
+        run.Stage == StageKind.Script && JsonNode.Parse(run.ParametersJson) is JsonObject p && ScriptRequest.IsGenerate(p);
 
     private async Task<(StageRun Run, Video Video)?> ClaimAsync(long runId, Guid lease, CancellationToken ct)
     {
@@ -288,7 +291,7 @@ public sealed class StageExecutor(
     }
 
     private async Task CompleteAsync(long runId, Guid lease, List<Artifact> newArtifacts, List<Guid> outputIds,
-        bool awaitsPerson, string inputHash, long? reusedFrom, CancellationToken ct)
+        bool awaitsPerson, string inputHash, long? reusedFrom, CancellationToken ct, ScriptDocument? newScript = null)
     {
         var created = await DbWrites.ExecuteAsync(async token =>
         {
@@ -315,6 +318,11 @@ public sealed class StageExecutor(
             run.ReusedFromRunId = reusedFrom;
             run.Error = null;
             run.LeaseId = null;
+            if (newScript is not null)
+            {
+                video.ScriptJson = newScript.ToJson();
+                video.Title = newScript.Title.Trim();
+            }
             var script = ScriptDocument.Parse(video.ScriptJson).Script!;
             var successors = awaitsPerson ? [] : await scheduler.CreateSuccessorsAsync(db, video, script, live, run, token);
             if (run.Stage == StageKind.Publish)

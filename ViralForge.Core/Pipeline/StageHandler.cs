@@ -98,6 +98,9 @@ public sealed record ProducedFile(string Kind, string Path, string ContentType, 
 
 public sealed record StageOutcome(IReadOnlyList<ProducedFile> Files, bool AwaitsPerson = false)
 {
+    /// <summary>The video's script as this run leaves it (the Script stage writing one from a brief).</summary>
+    public ScriptDocument? Script { get; init; }
+
     public static StageOutcome Produced(params ProducedFile[] files) => new(files);
     public static readonly StageOutcome WaitForPerson = new([], AwaitsPerson: true);
 }

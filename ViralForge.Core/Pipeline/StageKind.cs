@@ -24,8 +24,11 @@ public static class StageGraph
 {
     public sealed record Node(StageKind Stage, bool PerScene, string Queue, StageKind[] DependsOn)
     {
-        /// <summary>A person's decision is never reused from an earlier run, even with the same inputs.</summary>
-        public bool Reusable => Stage != StageKind.Review;
+        /// <summary>
+        /// A person's decision is never reused from an earlier run, even with the same inputs; nor is
+        /// a script (asking the model again is the point, and freezing one is free).
+        /// </summary>
+        public bool Reusable => Stage is not (StageKind.Review or StageKind.Script);
     }
 
     public static readonly IReadOnlyList<Node> Nodes =

@@ -13,6 +13,10 @@ public static class VideoStatusRules
         {
             return VideoStatus.Failed;
         }
+        if (Of(StageKind.Script)?.Status == StageRunStatus.Waiting)
+        {
+            return VideoStatus.ScriptDraft;
+        }
         if (Of(StageKind.Publish) is { } publish)
         {
             return publish.Status == StageRunStatus.Succeeded ? VideoStatus.Published : VideoStatus.Approved;

@@ -30,8 +30,12 @@ public sealed record ScriptDocument
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     /// <summary>Parses and validates; a document that fails either comes back with every reason.</summary>
-    public static ScriptParseResult Parse(string json)
+    public static ScriptParseResult Parse(string? json)
     {
+        if (json is null)
+        {
+            return new ScriptParseResult(null, ["The script has not been written yet."]);
+        }
         ScriptDocument? doc;
         try
         {
@@ -57,19 +61,18 @@ public sealed record ScriptParseResult(ScriptDocument? Script, IReadOnlyList<str
 
 public static partial class ScriptValidator
 {
-    public const int MinScenes = 4;
-    public const int MaxScenes = 10;
-    public const double MinSceneSeconds = 2;
-    public const double MaxSceneSeconds = 4;
-    public const int MaxNarrationChars = 300;
+    public const int MinScenes = ScriptSchema.MinScenes;
+    public const int MaxScenes = ScriptSchema.MaxScenes;
+    public const double MinSceneSeconds = ScriptSchema.MinSceneSeconds;
+    public const double MaxSceneSeconds = ScriptSchema.MaxSceneSeconds;
 
     public static IReadOnlyList<string> Validate(ScriptDocument doc)
     {
         var errors = new List<string>();
-        Text(errors, "Title", doc.Title, 1, 100);
-        Text(errors, "Hook", doc.Hook, 0, 200);
-        Text(errors, "Caption text", doc.CaptionText, 0, 300);
-        Text(errors, "Call to action", doc.CallToAction, 0, 200);
+        Text(errors, "Title", doc.Title, ScriptSchema.Title);
+        Text(errors, "Hook", doc.Hook, ScriptSchema.Hook);
+        Text(errors, "Caption text", doc.CaptionText, ScriptSchema.CaptionText);
+        Text(errors, "Call to action", doc.CallToAction, ScriptSchema.CallToAction);
 
         if (doc.Scenes.Count is < MinScenes or > MaxScenes)
         {
@@ -79,28 +82,29 @@ public static partial class ScriptValidator
         {
             var scene = doc.Scenes[i];
             var label = $"Scene {i + 1}";
-            Text(errors, $"{label} narration", scene.Narration, 1, MaxNarrationChars);
+            Text(errors, $"{label} narration", scene.Narration, ScriptSchema.Narration);
             errors.AddRange(Narration.NarrationMarkup.Validate(scene.Narration ?? "").Select(e => $"{label} narration: {e}"));
-            Text(errors, $"{label} visual description", scene.Visual, 1, 400);
+            Text(errors, $"{label} visual description", scene.Visual, ScriptSchema.Visual);
             if (double.IsNaN(scene.DurationSeconds) || scene.DurationSeconds is < MinSceneSeconds or > MaxSceneSeconds)
             {
                 errors.Add($"{label} lasts {scene.DurationSeconds} s; each scene must last {MinSceneSeconds}–{MaxSceneSeconds} s (longer clips drift).");
             }
         }
 
-        if (doc.Hashtags.Count > 15)
+        if (doc.Hashtags.Count > ScriptSchema.MaxHashtags)
         {
-            errors.Add($"At most 15 hashtags; this script has {doc.Hashtags.Count}.");
+            errors.Add($"At most {ScriptSchema.MaxHashtags} hashtags; this script has {doc.Hashtags.Count}.");
         }
         foreach (var tag in doc.Hashtags.Where(t => !HashtagPattern().IsMatch(t)))
         {
-            errors.Add($"Hashtag \"{Shorten(tag)}\" must be letters, digits or underscores (1–50), optionally starting with #.");
+            errors.Add($"Hashtag \"{Shorten(tag)}\" must be letters, digits or underscores (1–{ScriptSchema.MaxHashtagLength}), optionally starting with #.");
         }
         return errors;
     }
 
-    private static void Text(List<string> errors, string field, string? value, int min, int max)
+    private static void Text(List<string> errors, string field, string? value, TextNode limits)
     {
+        var (min, max) = (limits.MinLength, limits.MaxLength);
         var length = value?.Trim().Length ?? 0;
         if (length < min)
         {

@@ -32,6 +32,7 @@ public static class StudioInitializer
         var db = sp.GetRequiredService<ViralForgeDbContext>();
         await db.Database.MigrateAsync(ct);
         log.LogInformation("Database schema is up to date.");
+        await sp.GetRequiredService<Core.Script.Prompts.PromptLibrary>().EnsureDefaultsAsync(ct);
 
         var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();
         foreach (var role in Roles.All)

@@ -456,6 +456,59 @@ namespace ViralForge.Core.Data.Migrations
                     b.ToTable("prompt_templates", (string)null);
                 });
 
+            modelBuilder.Entity("ViralForge.Core.Data.PromptTestRun", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("RequestJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("request_json");
+
+                    b.Property<string>("RequestedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("requested_by");
+
+                    b.Property<string>("ResultJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("result_json");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<int>("VersionId")
+                        .HasColumnType("integer")
+                        .HasColumnName("version_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_prompt_test_runs");
+
+                    b.HasIndex("VersionId")
+                        .HasDatabaseName("ix_prompt_test_runs_version_id");
+
+                    b.ToTable("prompt_test_runs", (string)null);
+                });
+
             modelBuilder.Entity("ViralForge.Core.Data.PromptVersion", b =>
                 {
                     b.Property<int>("Id")
@@ -465,10 +518,20 @@ namespace ViralForge.Core.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("BannedPhrases")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("banned_phrases");
+
                     b.Property<string>("Body")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("body");
+
+                    b.Property<string>("Constraints")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("constraints");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
@@ -478,9 +541,24 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("created_by");
 
+                    b.Property<string>("ExamplesJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("examples_json");
+
+                    b.Property<string>("Note")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("note");
+
                     b.Property<int>("Number")
                         .HasColumnType("integer")
                         .HasColumnName("number");
+
+                    b.Property<string>("Persona")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("persona");
 
                     b.Property<int>("TemplateId")
                         .HasColumnType("integer")
@@ -820,7 +898,6 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnName("published_location");
 
                     b.Property<string>("ScriptJson")
-                        .IsRequired()
                         .HasColumnType("jsonb")
                         .HasColumnName("script_json");
 
