@@ -33,7 +33,7 @@ public static partial class ScriptChecks
         {
             return new(null, ["The answer was wrapped in a markdown code fence. Reply with the bare JSON object, starting with { and ending with }."]);
         }
-        if (trimmed[0] != '{' || trimmed[^1] != '}')
+        if (trimmed[0] != '{')
         {
             return new(null, ["The answer had text before or after the JSON object. Reply with the JSON object only, starting with { and ending with }, no explanation."]);
         }
@@ -44,7 +44,8 @@ public static partial class ScriptChecks
         }
         catch (JsonException ex)
         {
-            return new(null, [$"The answer is not valid JSON for the schema ({ex.Message}). Reply with one JSON object with exactly the fields title, hook, scenes, captionText, hashtags, callToAction."]);
+            var cut = trimmed[^1] != '}' ? " It may have been cut off, or have text after the object." : "";
+            return new(null, [$"The answer is not valid JSON for the schema ({ex.Message}).{cut} Reply with one JSON object with exactly the fields title, hook, scenes, captionText, hashtags, callToAction."]);
         }
         if (doc is null)
         {

@@ -18,7 +18,7 @@ namespace ViralForge.Core.Script.Models;
 /// </summary>
 public sealed class OpenAiCompatibleScriptModel : IScriptModel, IDisposable
 {
-    private static readonly JsonElement Schema = JsonSerializer.SerializeToElement(ScriptSchema.JsonSchema());
+    private static readonly BinaryData Schema = BinaryData.FromString(ScriptSchema.JsonSchema().ToJsonString());
     private readonly HttpClient _http;
     private readonly IChatClient _chat;
     private readonly ScriptModelOptions _options;
@@ -58,7 +58,12 @@ public sealed class OpenAiCompatibleScriptModel : IScriptModel, IDisposable
     {
         var chatOptions = new ChatOptions
         {
-            ResponseFormat = ChatResponseFormat.ForJsonSchema(Schema, "video_script", "A short vertical video's script."),
+            // The schema goes out as written: local servers (llama.cpp, vLLM, Ollama) enforce its lengths,
+            // counts and patterns, which the adapter's OpenAI-strict rewrite would move into descriptions.
+            RawRepresentationFactory = _ => new OpenAI.Chat.ChatCompletionOptions
+            {
+                ResponseFormat = OpenAI.Chat.ChatResponseFormat.CreateJsonSchemaFormat("video_script", Schema, "A short vertical video's script.", jsonSchemaIsStrict: false),
+            },
             Temperature = (float)settings.Temperature,
             MaxOutputTokens = settings.MaxOutputTokens,
             Seed = settings.Seed,

@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ViralForge.Tests.Infrastructure;
+
+/// <summary>
+/// A stand-in for an OpenAI-compatible server (Ollama, vLLM, llama.cpp server): it speaks
+/// POST /v1/chat/completions and answers each request with the next scripted behaviour.
+/// </summary>
+public sealed class LoopbackChatServer : IAsyncDisposable
+{
+    public abstract record Behaviour;
+    public sealed record Answer(string Content, string Model = "loopback-model") : Behaviour;
+    public sealed record Status(int Code, string? RetryAfter = null) : Behaviour;
+    public sealed record Raw(string Body) : Behaviour;
+    public sealed record Hang : Behaviour;
+
+    public sealed record Received(DateTimeOffset At, JsonObject Body, string? Authorization);
+
+    private readonly HttpListener _listener = new();
+    private readonly ConcurrentQueue<Behaviour> _script = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public LoopbackChatServer(params Behaviour[] script)
+    {
+        foreach (var b in script)
+        {
+            _script.Enqueue(b);
+        }
+        // A free port: bind, and try again if another test took it first.
+        for (var attempt = 0; ; attempt++)
+        {
+            var port = Random.Shared.Next(20000, 60000);
+            _listener.Prefixes.Clear();
+            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                _listener.Start();
+                Endpoint = $"http://127.0.0.1:{port}/v1";
+                break;
+            }
+            catch (HttpListenerException) when (attempt < 20)
+            {
+            }
+        }
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public string Endpoint { get; } = "";
+
+    /// <summary>What to do once the script is used up.</summary>
+    public Behaviour Otherwise { get; set; } = new Status(500);
+
+    public ConcurrentQueue<Received> Requests { get; } = new();
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(() => HandleAsync(context));
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var body = await reader.ReadToEndAsync();
+        var response = context.Response;
+        if (context.Request.HttpMethod != "POST" || context.Request.Url?.AbsolutePath != "/v1/chat/completions")
+        {
+            response.StatusCode = 404;
+            response.Close();
+            return;
+        }
+        Requests.Enqueue(new Received(DateTimeOffset.UtcNow, JsonNode.Parse(body)!.AsObject(), context.Request.Headers["Authorization"]));
+        var behaviour = _script.TryDequeue(out var next) ? next : Otherwise;
+        try
+        {
+            switch (behaviour)
+            {
+                case Answer a:
+                    await WriteAsync(response, 200, JsonSerializer.Serialize(new
+                    {
+                        id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..8],
+                        @object = "chat.completion",
+                        created = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+                        model = a.Model,
+                        choices = new[] { new { index = 0, message = new { role = "assistant", content = a.Content }, finish_reason = "stop" } },
+                        usage = new { prompt_tokens = 10, completion_tokens = 10, total_tokens = 20 },
+                    }));
+                    break;
+                case Status s:
+                    if (s.RetryAfter is not null)
+                    {
+                        response.Headers["Retry-After"] = s.RetryAfter;
+                    }
+                    await WriteAsync(response, s.Code, """{"error":{"message":"scripted failure","type":"server_error"}}""");
+                    break;
+                case Raw r:
+                    await WriteAsync(response, 200, r.Body);
+                    break;
+                case Hang:
+                    await Task.Delay(Timeout.Infinite, _stop.Token);
+                    break;
+            }
+        }
+        catch (Exception)
+        {
+            // The client gave up (a timeout test) or the server is stopping.
+        }
+    }
+
+    private static async Task WriteAsync(HttpListenerResponse response, int status, string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength64 = bytes.Length;
+        await response.OutputStream.WriteAsync(bytes);
+        response.Close();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception)
+        {
+        }
+    }
+}
