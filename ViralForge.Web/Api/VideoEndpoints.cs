@@ -16,7 +16,16 @@ using ViralForge.Web.Videos;
 
 namespace ViralForge.Web.Api;
 
-public sealed record CreateVideoRequest(string? Brief, ScriptDocument? Script, JsonObject? Parameters);
+/// <summary>Either a finished script, or a request for the script model to write one.</summary>
+public sealed record CreateVideoRequest(string? Brief, ScriptDocument? Script, JsonObject? Parameters, GenerateScriptRequest? Generate = null);
+
+public sealed record GenerateScriptRequest(string? Topic, string? Tone, int? Seconds, string? Language, string? Template, bool? AutoContinue, long? Seed)
+{
+    public ScriptRequest ToRequest() => new(Topic ?? "", Tone ?? "informative", Seconds ?? 30, Language ?? "en", Template ?? ScriptRequest.DefaultTemplate, Seed, AutoContinue ?? false);
+}
+
+/// <summary>The creator's word on a script draft: an edited script (or none, to keep the draft) and whether to go on.</summary>
+public sealed record SaveDraftRequest(ScriptDocument? Script, bool Proceed);
 
 public sealed record RejectRequest(string? Reason);
 
@@ -38,6 +47,12 @@ public static class VideoEndpoints
                 await q.GetAsync(id, ct) is { } video ? Results.Ok(video) : Problem404(id))
             .RequireAuthorization(Policies.View);
         api.MapPost("/videos", CreateAsync).RequireAuthorization(Policies.Create);
+        api.MapPost("/videos/{id:guid}/script", async (Guid id, SaveDraftRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+                await RunAsync(async () => RunsAccepted(id, await commands.SaveDraftAsync(id, body.Script, body.Proceed, Actor(user), ct)), id))
+            .RequireAuthorization(Policies.Create);
+        api.MapGet("/script-model", (ScriptWriter writer, Core.Script.Models.ScriptModels models) =>
+                Results.Ok(new { available = writer.IsAvailable, model = models.Describe(), problem = writer.IsAvailable ? null : writer.Unavailable }))
+            .RequireAuthorization(Policies.View);
         api.MapPost("/videos/{id:guid}/approve", async (Guid id, ApproveRequest? body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
                 await RunAsync(() => commands.ApproveAsync(id, Actor(user), body?.PublishAt, ct), id))
             .RequireAuthorization(Policies.Review);
@@ -60,11 +75,37 @@ public static class VideoEndpoints
         return app;
     }
 
-    private static async Task<IResult> CreateAsync(CreateVideoRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(CreateVideoRequest body, PipelineCommands commands, ScriptWriter writer, ClaimsPrincipal user, CancellationToken ct)
     {
+        if (body.Generate is { } generate)
+        {
+            if (body.Script is not null)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["generate"] = ["Send either a script or generate, not both."] });
+            }
+            if (!writer.IsAvailable)
+            {
+                return Results.Problem(writer.Unavailable, title: "No script model", statusCode: StatusCodes.Status409Conflict);
+            }
+            var request = generate.ToRequest();
+            var requestErrors = request.Validate();
+            if (requestErrors.Count > 0)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["generate"] = requestErrors.ToArray() });
+            }
+            try
+            {
+                var drafted = await commands.CreateFromBriefAsync(request, body.Parameters, Actor(user), ct);
+                return Results.Created($"/api/videos/{drafted.Id}", new { id = drafted.Id, status = drafted.Status.ToString(), url = $"/videos/{drafted.Id}" });
+            }
+            catch (PipelineCommandException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+        }
         if (body.Script is null)
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["script"] = ["A script is required (title, scenes…); see the README for the schema."] });
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["script"] = ["A script is required (title, scenes…), or 'generate' with a topic for the script model; see the README."] });
         }
         var errors = ScriptValidator.Validate(body.Script);
         if (errors.Count > 0)

@@ -25,6 +25,15 @@ public sealed record VideoDetail(
 {
     public StageRunView? Live(StageKind stage, int? scene = null) => Runs.FirstOrDefault(r => r.Stage == stage && r.Scene == scene);
 
+    /// <summary>Where the script came from (the creator, or which model and prompt version), from the Script run's output.</summary>
+    public ScriptProvenance? ScriptOrigin =>
+        Artifact(StageKind.Script, ScriptStage.ArtifactKind)?.MediaInfo is { ValueKind: JsonValueKind.Object } info
+            ? info.Deserialize<ScriptProvenance>(ScriptDocument.Json)
+            : null;
+
+    /// <summary>The model's script waits for the creator to check it.</summary>
+    public bool HasDraft => Live(StageKind.Script)?.Status == StageRunStatus.Waiting;
+
     public ArtifactView? Artifact(StageKind stage, string kind, int? scene = null) =>
         Live(stage, scene) is { Status: StageRunStatus.Succeeded or StageRunStatus.Waiting } run ? run.Artifacts.FirstOrDefault(a => a.Kind == kind) : null;
 }
