@@ -52,6 +52,9 @@ public sealed class LoopbackChatServer : IAsyncDisposable
 
     public string Endpoint { get; } = "";
 
+    /// <summary>When set, decides every answer from the request body (the script queue is not used).</summary>
+    public Func<JsonObject, Behaviour>? Respond { get; set; }
+
     /// <summary>What to do once the script is used up.</summary>
     public Behaviour Otherwise { get; set; } = new Status(500);
 
@@ -86,7 +89,8 @@ public sealed class LoopbackChatServer : IAsyncDisposable
             return;
         }
         Requests.Enqueue(new Received(DateTimeOffset.UtcNow, JsonNode.Parse(body)!.AsObject(), context.Request.Headers["Authorization"]));
-        var behaviour = _script.TryDequeue(out var next) ? next : Otherwise;
+        var request = JsonNode.Parse(body)!.AsObject();
+        var behaviour = Respond is { } respond ? respond(request) : _script.TryDequeue(out var next) ? next : Otherwise;
         try
         {
             switch (behaviour)

@@ -41,6 +41,21 @@ public sealed class StudioApiTests(StudioFixture fixture) : IClassFixture<Studio
     }
 
     [Fact]
+    public async Task Without_a_script_model_a_brief_is_refused_plainly_and_nothing_is_invented()
+    {
+        var model = JsonDocument.Parse(await As("creator").GetStringAsync("api/script-model")).RootElement;
+        Assert.False(model.GetProperty("available").GetBoolean());
+        Assert.Contains("No script model is configured", model.GetProperty("problem").GetString());
+
+        var before = (await As("creator").GetFromJsonAsync<JsonElement>("api/videos")).GetArrayLength();
+        var response = await As("creator").PostAsJsonAsync("api/videos", new { generate = new { topic = "octopus facts", seconds = 20 } });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Contains("Write the script by hand instead", await response.Content.ReadAsStringAsync());
+        Assert.Equal(before, (await As("creator").GetFromJsonAsync<JsonElement>("api/videos")).GetArrayLength());
+    }
+
+    [Fact]
     public async Task Health_reports_each_dependency()
     {
         var health = JsonDocument.Parse(await As("reviewer").GetStringAsync("health")).RootElement;
