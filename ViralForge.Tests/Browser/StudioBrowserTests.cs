@@ -211,4 +211,61 @@ public sealed class StudioBrowserTests
         await Assertions.Expect(mark).ToHaveTextAsync("GIF");
         await Assertions.Expect(mark).ToHaveAttributeAsync("title", "said as jif");
     }
+
+    [Fact]
+    public async Task A_creator_gets_a_draft_from_the_model_edits_and_continues_and_an_admin_versions_diffs_and_tests_a_prompt()
+    {
+        await using var server = new LoopbackChatServer { Otherwise = new LoopbackChatServer.Answer(Script.ScriptModelHost.GoodScript().ToJson()) };
+        var cs = await TestEnvironment.CreateDatabaseAsync("browserllm");
+        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("browserllm"), new()
+        {
+            ["Script__Endpoint"] = server.Endpoint,
+            ["Script__Model"] = "loopback-model",
+        });
+        await studio.StartAsync();
+        await using var session = await BrowserSession.LogInAsync(studio);
+        var page = session.Page;
+
+        await session.OpenAsync("videos/new");
+        await page.Locator("textarea[data-testid=topic], [data-testid=topic] textarea").FillAsync("octopus facts");
+        var seconds = page.Locator("input[data-testid=seconds], [data-testid=seconds] input");
+        await seconds.FillAsync("20");
+        await seconds.PressAsync("Tab");
+        await page.ClickAsync("[data-testid=create-video]");
+        await Assertions.Expect(page.Locator("[data-testid=script-draft]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+        await Assertions.Expect(page.Locator("[data-testid=script-origin]")).ToContainTextAsync("loopback-model");
+        await Assertions.Expect(page.Locator("[data-testid=script-origin]")).ToContainTextAsync("prompt \"script\" v1");
+        var narration = page.Locator("[data-testid=scene-editor-1]").Locator("input[data-testid=narration], [data-testid=narration] input");
+        await narration.FillAsync("Edited in the browser before anything was made.");
+        await narration.PressAsync("Tab");
+        await page.ClickAsync("[data-testid=draft-continue]");
+        await Assertions.Expect(page.Locator("[data-testid=script-draft]")).ToHaveCountAsync(0, new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-testid=video-status]")).Not.ToHaveTextAsync("script to check");
+        var video = JsonDocument.Parse(await studio.Client(await studio.IssueApiKeyAsync("creator")).GetStringAsync("api/videos")).RootElement[0];
+        var detail = JsonDocument.Parse(await studio.Client(await studio.IssueApiKeyAsync("creator")).GetStringAsync($"api/videos/{video.GetProperty("id").GetGuid()}")).RootElement;
+        Assert.Equal("Edited in the browser before anything was made.", detail.GetProperty("script").GetProperty("scenes")[0].GetProperty("narration").GetString());
+
+        await session.OpenAsync("admin/prompts");
+        await Assertions.Expect(page.Locator("[data-testid=script-model-status]")).ToContainTextAsync("loopback-model");
+        await page.Locator("textarea[data-testid=persona], [data-testid=persona] textarea").FillAsync("You write punchy science shorts for teenagers.");
+        await page.Locator("input[data-testid=note], [data-testid=note] input").FillAsync("sharper persona");
+        await page.ClickAsync("[data-testid=save-prompt]");
+        await Assertions.Expect(page.Locator("[data-testid=edit-v2]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("tr:has([data-testid=edit-v2]) [data-testid=active-version]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-testid=diff] .diff-added")).ToContainTextAsync("+ You write punchy science shorts for teenagers.");
+        await Assertions.Expect(page.Locator("[data-testid=diff] .diff-removed").First).ToContainTextAsync("- You are a scriptwriter");
+
+        await page.Locator("input[data-testid=test-topic], [data-testid=test-topic] input").FillAsync("squid facts");
+        var testSeconds = page.Locator("input[data-testid=test-seconds], [data-testid=test-seconds] input");
+        await testSeconds.FillAsync("20");
+        await testSeconds.PressAsync("Tab");
+        await page.ClickAsync("[data-testid=test-run]");
+        await Assertions.Expect(page.Locator("[data-testid=test-outcome]")).ToContainTextAsync("Valid script from loopback-model", new() { Timeout = 30_000 });
+        await Assertions.Expect(page.Locator("[data-testid=test-script]")).ToContainTextAsync("Three odd facts about octopuses");
+        Assert.Contains("You write punchy science shorts for teenagers.", (string)server.Requests.Last().Body["messages"]!.AsArray()[0]!["content"]!);
+
+        // Going back is one click: v1 becomes active again.
+        await page.ClickAsync("[data-testid=activate-v1]");
+        await Assertions.Expect(page.Locator("tr:has([data-testid=edit-v1]) [data-testid=active-version]")).ToBeVisibleAsync();
+    }
 }
