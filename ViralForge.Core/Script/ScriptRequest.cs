@@ -137,13 +137,13 @@ public static class UntrustedText
         foreach (var rune in text.EnumerateRunes())
         {
             var category = Rune.GetUnicodeCategory(rune);
-            if (Rune.IsWhiteSpace(rune) || category is UnicodeCategory.Control or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
+            if (Rune.IsWhiteSpace(rune) || category is UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator)
             {
                 pendingSpace = sb.Length > 0;
                 continue;
             }
-            // Bidi overrides, zero-width and other invisible characters can hide instructions from a reviewer.
-            if (category is UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned)
+            // Control codes, bidi overrides, zero-width and other invisible characters can hide instructions from a reviewer.
+            if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.Surrogate or UnicodeCategory.OtherNotAssigned)
             {
                 continue;
             }
