@@ -26,8 +26,7 @@ public sealed class PipelineCommands(
         {
             throw new PipelineCommandException("The brief is longer than 4000 characters.");
         }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var video = new Video
+        return await StartAsync(new Video
         {
             Title = script.Title.Trim(),
             Brief = brief,
@@ -35,15 +34,7 @@ public sealed class PipelineCommands(
             ParametersJson = (parameters ?? []).ToJsonString(),
             CreatedBy = actor,
             Status = VideoStatus.InProgress,
-        };
-        db.Videos.Add(video);
-        var first = scheduler.NewRun(video, StageKind.Script, null, null, null);
-        db.StageRuns.Add(first);
-        Audit(db, actor, "video.create", video.Id.ToString());
-        await db.SaveChangesAsync(ct);
-        await PipelineScheduler.NotifyAsync(db, first, ct);
-        await enqueuer.EnqueueAsync([first], ct);
-        return video;
+        }, actor, null, ct);
     }
 
     /// <summary>A video from a brief: the Script stage asks the script model, then waits for the creator (unless autoContinue).</summary>
@@ -62,8 +53,7 @@ public sealed class PipelineCommands(
         }
         all["Script"] = scriptParameters;
         var topic = UntrustedText.Clean(request.Topic, ScriptRequest.MaxTopicChars).Text;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var video = new Video
+        return await StartAsync(new Video
         {
             Title = topic.Length <= 100 ? topic : topic[..99] + "…",
             Brief = topic,
@@ -71,11 +61,17 @@ public sealed class PipelineCommands(
             ParametersJson = all.ToJsonString(),
             CreatedBy = actor,
             Status = VideoStatus.InProgress,
-        };
+        }, actor, new { mode = "brief", request.Seconds, request.Language, request.Template }, ct);
+    }
+
+    /// <summary>Saves a new video with its first (Script) run and hands that run to the workers.</summary>
+    private async Task<Video> StartAsync(Video video, string actor, object? auditDetails, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
         db.Videos.Add(video);
         var first = scheduler.NewRun(video, StageKind.Script, null, null, null);
         db.StageRuns.Add(first);
-        Audit(db, actor, "video.create", video.Id.ToString(), new { mode = "brief", request.Seconds, request.Language, request.Template });
+        Audit(db, actor, "video.create", video.Id.ToString(), auditDetails);
         await db.SaveChangesAsync(ct);
         await PipelineScheduler.NotifyAsync(db, first, ct);
         await enqueuer.EnqueueAsync([first], ct);
