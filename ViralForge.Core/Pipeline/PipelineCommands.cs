@@ -97,8 +97,9 @@ public sealed class PipelineCommands(
         {
             throw new PipelineCommandException(string.Join(" ", errors));
         }
-        var changed = edited is not null && script.ToJson() != video.ScriptJson;
-        video.ScriptJson = script.ToJson();
+        var json = script.ToJson();
+        var changed = edited is not null && json != video.ScriptJson;
+        video.ScriptJson = json;
         video.Title = script.Title.Trim();
         List<StageRun> created = [];
         if (proceed)
@@ -142,10 +143,6 @@ public sealed class PipelineCommands(
             throw new PipelineCommandException($"Scene {s + 1} does not exist; the video has {script.Scenes.Count} scenes.");
         }
         var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
-        if (stage == StageKind.Script && overrides is not null)
-        {
-            ValidateScriptRequest(live, overrides);
-        }
         var targets = node.PerScene
             ? scene is { } one ? [one] : Enumerable.Range(0, script.Scenes.Count).Select(i => (int?)i).ToList()
             : new List<int?> { null };
@@ -173,6 +170,13 @@ public sealed class PipelineCommands(
         {
             var previous = superseded.FirstOrDefault(r => r.Stage == stage && r.SceneIndex == target);
             var run = scheduler.NewRun(video, stage, target, overrides, previous);
+            // A regeneration with changed inputs is checked before it is queued, so the creator hears about a
+            // bad topic at once; throwing here leaves the transaction uncommitted, so nothing is superseded.
+            if (stage == StageKind.Script && JsonNode.Parse(run.ParametersJson) is JsonObject p && ScriptRequest.IsGenerate(p)
+                && ScriptRequest.ProblemsIn(p) is { Count: > 0 } problems)
+            {
+                throw new PipelineCommandException(string.Join(" ", problems));
+            }
             db.StageRuns.Add(run);
             live.Add(run);
             created.Add(run);
@@ -269,34 +273,6 @@ public sealed class PipelineCommands(
         await db.SaveChangesAsync(ct);
         await PipelineScheduler.NotifyAsync(db, review, ct);
         await tx.CommitAsync(ct);
-    }
-
-    /// <summary>A regeneration with changed inputs is checked before it is queued, so the creator hears about a bad topic at once.</summary>
-    private static void ValidateScriptRequest(List<StageRun> live, JsonObject overrides)
-    {
-        var current = live.FirstOrDefault(r => r.Stage == StageKind.Script);
-        var merged = current is null ? [] : JsonNode.Parse(current.ParametersJson) as JsonObject ?? [];
-        foreach (var (key, value) in overrides)
-        {
-            merged[key] = value?.DeepClone();
-        }
-        if (!ScriptRequest.IsGenerate(merged))
-        {
-            return;
-        }
-        IReadOnlyList<string> errors;
-        try
-        {
-            errors = ScriptRequest.FromParameters(merged).Validate();
-        }
-        catch (FormatException ex)
-        {
-            errors = [ex.Message];
-        }
-        if (errors.Count > 0)
-        {
-            throw new PipelineCommandException(string.Join(" ", errors));
-        }
     }
 
     private static void Audit(ViralForgeDbContext db, string actor, string action, string subject, object? details = null) =>

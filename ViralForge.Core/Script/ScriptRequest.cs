@@ -21,15 +21,19 @@ public sealed record ScriptRequest(string Topic, string Tone, int Seconds, strin
 
     public string LanguageName => CultureInfo.GetCultureInfo(Language).EnglishName;
 
-    /// <summary>Every reason the request cannot be used; the topic is judged after cleaning.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <summary>
+    /// Every reason the request cannot be used; the topic is judged after cleaning. A topic that is too
+    /// long is refused to people, who can shorten it, but cut by the writer when <paramref name="capTopic"/>.
+    /// </summary>
+    public IReadOnlyList<string> Validate(bool capTopic = false)
     {
         var errors = new List<string>();
-        if (UntrustedText.Clean(Topic, int.MaxValue).Text.Length == 0)
+        var topicLength = UntrustedText.Clean(Topic, int.MaxValue).Text.Length;
+        if (topicLength == 0)
         {
             errors.Add("Give a topic: what the video is about.");
         }
-        else if (UntrustedText.Clean(Topic, int.MaxValue).Text.Length > MaxTopicChars)
+        else if (topicLength > MaxTopicChars && !capTopic)
         {
             errors.Add($"The topic is longer than {MaxTopicChars} characters; shorten it (trend texts are cut automatically).");
         }
@@ -69,6 +73,19 @@ public sealed record ScriptRequest(string Topic, string Tone, int Seconds, strin
             parameters["seed"] = seed;
         }
         return parameters;
+    }
+
+    /// <summary>Why a run's parameters are not a usable request (an unreadable value, or what <see cref="Validate"/> says).</summary>
+    public static IReadOnlyList<string> ProblemsIn(JsonObject parameters)
+    {
+        try
+        {
+            return FromParameters(parameters).Validate();
+        }
+        catch (FormatException ex)
+        {
+            return [ex.Message];
+        }
     }
 
     public static bool IsGenerate(JsonObject parameters) =>

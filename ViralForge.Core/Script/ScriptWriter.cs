@@ -47,7 +47,7 @@ public sealed class ScriptWriter(ScriptModels models, PromptLibrary prompts, IOp
     public async Task<ScriptDraft> WriteAsync(ScriptRequest request, int? versionId, Action<string>? report, CancellationToken ct)
     {
         var model = models.Current ?? throw new ScriptModelConfigurationException(models.Problem);
-        var requestErrors = request.Validate().Where(e => !e.StartsWith("The topic is longer", StringComparison.Ordinal)).ToList();
+        var requestErrors = request.Validate(capTopic: true);
         if (requestErrors.Count > 0)
         {
             throw new PromptException(string.Join(" ", requestErrors));

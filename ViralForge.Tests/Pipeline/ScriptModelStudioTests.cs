@@ -82,6 +82,12 @@ public sealed class ScriptModelStudioTests
             TimeSpan.FromSeconds(60), () => "No new draft.\n" + studio.Log);
         Assert.Contains("<topic>squid facts</topic>", (string)server.Requests.Last().Body["messages"]!.AsArray()[^1]!["content"]!);
         Assert.Equal("ScriptDraft", await db.VideoStatusAsync(id));
+        // A regeneration with an empty topic is refused before anything is superseded.
+        var runsBefore = (await db.RunsAsync(id)).Select(r => (r.Id, r.Status, r.Live)).ToList();
+        var empty = await creator.PostAsJsonAsync($"api/videos/{id}/stages/script/retry", new { parameters = new { topic = " \u0000 " } });
+        Assert.Equal(HttpStatusCode.Conflict, empty.StatusCode);
+        Assert.Contains("Give a topic", await empty.Content.ReadAsStringAsync());
+        Assert.Equal(runsBefore, (await db.RunsAsync(id)).Select(r => (r.Id, r.Status, r.Live)).ToList());
 
         // Continue: keyframes and narration start for every scene of the script as it stands.
         var go = await creator.PostAsJsonAsync($"api/videos/{id}/script", new { proceed = true });

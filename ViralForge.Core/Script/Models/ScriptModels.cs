@@ -34,7 +34,10 @@ public sealed class ScriptModels : IDisposable
     /// <summary>Why no model writes scripts; empty when one does.</summary>
     public string Problem => _model.Value.Problem;
 
-    public string Describe() => Current is { } m ? $"{m.Name} ({(m.Provider == "llama" ? "local GGUF via LLamaSharp" : "OpenAI-compatible endpoint")})" : "none";
+    public string Describe() => Current is { } m ? $"{m.Name} ({ProviderName(m.Provider)})" : "none";
+
+    /// <summary>A provider as people read it.</summary>
+    public static string ProviderName(string? provider) => provider == "llama" ? "local GGUF via LLamaSharp" : "OpenAI-compatible endpoint";
 
     public void Dispose()
     {
