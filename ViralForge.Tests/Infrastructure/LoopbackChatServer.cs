@@ -20,7 +20,7 @@ public sealed class LoopbackChatServer : IAsyncDisposable
 
     public sealed record Received(DateTimeOffset At, JsonObject Body, string? Authorization);
 
-    private readonly HttpListener _listener = new();
+    private readonly HttpListener _listener;
     private readonly ConcurrentQueue<Behaviour> _script = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
@@ -31,20 +31,23 @@ public sealed class LoopbackChatServer : IAsyncDisposable
         {
             _script.Enqueue(b);
         }
-        // A free port: bind, and try again if another test took it first.
+        // A free port: bind, and try again if another test took it first. A listener that failed to
+        // start is closed by HttpListener, so each try needs a new one.
         for (var attempt = 0; ; attempt++)
         {
             var port = Random.Shared.Next(20000, 60000);
-            _listener.Prefixes.Clear();
-            _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
             try
             {
-                _listener.Start();
+                listener.Start();
+                _listener = listener;
                 Endpoint = $"http://127.0.0.1:{port}/v1";
                 break;
             }
             catch (HttpListenerException) when (attempt < 20)
             {
+                listener.Close();
             }
         }
         _loop = Task.Run(LoopAsync);
