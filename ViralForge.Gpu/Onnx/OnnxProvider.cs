@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
@@ -138,10 +140,7 @@ public static class OnnxTensors
         if (input.ElementDataType == TensorElementType.Float16)
         {
             var halves = new Float16[data.Length];
-            for (var i = 0; i < data.Length; i++)
-            {
-                halves[i] = new Float16(BitConverter.HalfToUInt16Bits((Half)data[i]));
-            }
+            TensorPrimitives.ConvertToHalf(data, MemoryMarshal.Cast<Float16, Half>(halves.AsSpan()));
             return OrtValue.CreateTensorValueFromMemory(halves, shape);
         }
         return OrtValue.CreateTensorValueFromMemory(data, shape);
@@ -151,34 +150,19 @@ public static class OnnxTensors
     {
         if (value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
         {
-            var halves = value.GetTensorDataAsSpan<Float16>();
+            var halves = MemoryMarshal.Cast<Float16, Half>(value.GetTensorDataAsSpan<Float16>());
             var floats = new float[halves.Length];
-            for (var i = 0; i < halves.Length; i++)
-            {
-                floats[i] = (float)BitConverter.UInt16BitsToHalf(halves[i].value);
-            }
+            TensorPrimitives.ConvertToSingle(halves, floats);
             return floats;
         }
         return value.GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    /// <summary>An fp32 output read in place; an fp16 one converted into <paramref name="owned"/>.</summary>
-    public static ReadOnlySpan<float> ToFloatsOrSpan(OrtValue value, out float[]? owned)
-    {
-        if (value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
-        {
-            owned = ToFloats(value);
-            return owned;
-        }
-        owned = null;
-        return value.GetTensorDataAsSpan<float>();
     }
 
     public static void CopyFloats(OrtValue value, Span<float> target)
     {
         if (value.GetTensorTypeAndShape().ElementDataType == TensorElementType.Float16)
         {
-            ToFloats(value).CopyTo(target);
+            TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<Float16, Half>(value.GetTensorDataAsSpan<Float16>()), target);
         }
         else
         {

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 using ViralForge.Gpu.Onnx;
 
 namespace ViralForge.Gpu.Svd;
@@ -42,7 +44,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
 
     // Reused between clips: the pipeline runs one clip at a time (the GPU slot), and fresh arrays of this
     // size cost more in page faults than the sampler does in arithmetic.
-    private float[] _latents = [], _unetInput = [], _image = [], _imageNoise = [], _scaled = [], _frames = [];
+    private float[] _latents = [], _unetInput = [], _unetOutput = [], _image = [], _imageNoise = [], _scaled = [], _frames = [];
 
     private static float[] Buffer(ref float[] buffer, int length)
     {
@@ -110,11 +112,10 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
 
         var meta = models.Unet.InputMetadata;
         var timestepShape = meta["timestep"].Dimensions.Length == 0 ? Array.Empty<long>() : [1L];
-        var timestep = new float[1];
         using var sampleValue = OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]);
         using var hiddenValue = OnnxTensors.Create(meta["encoder_hidden_states"], hidden, [batch, 1, embeds.Length]);
         using var timeIdsValue = OnnxTensors.Create(meta["added_time_ids"], timeIds, [batch, 3]);
-        var fp16Sample = meta["sample"].ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float16;
+        var fp16Sample = meta["sample"].ElementDataType == TensorElementType.Float16;
         using var runOptions = new RunOptions();
         using var cancel = ct.Register(() => runOptions.Terminate = true);
 
@@ -135,37 +136,9 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
                 step => OnnxTensors.Create(meta["timestep"], [(float)scheduler.Timesteps[step]], timestepShape),
                 hiddenValue, timeIdsValue, scheduler, guidance, f, h, w, runOptions, t => _inRun += t, stepDone, ct);
         }
-        for (var step = 0; !onDevice && step < scheduler.Steps; step++)
+        else
         {
-            ct.ThrowIfCancellationRequested();
-            timestep[0] = (float)scheduler.Timesteps[step];
-            // fp32 tensors wrap our arrays (no copy); fp16 ones are converted each step.
-            using var sampleNow = fp16Sample ? OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]) : null;
-            using var timestepValue = OnnxTensors.Create(meta["timestep"], timestep, timestepShape);
-            var inputs = new Dictionary<string, OrtValue>
-            {
-                ["sample"] = sampleNow ?? sampleValue,
-                ["timestep"] = timestepValue,
-                ["encoder_hidden_states"] = hiddenValue,
-                ["added_time_ids"] = timeIdsValue,
-            };
-            using (var outputs = Run(models.Unet, runOptions, inputs, "out_sample", ct))
-            {
-                var span = OnnxTensors.ToFloatsOrSpan(outputs[0], out _);
-                var cond = span.Slice((batch - 1) * f * frameLatent, f * frameLatent);
-                var uncond = cfg ? span[..(f * frameLatent)] : cond;
-                var (a, b) = scheduler.StepCoefficients(step);
-                var nextScale = step + 1 < scheduler.Steps ? (float)scheduler.InputScale(step + 1) : 0f;
-                for (var fr = 0; fr < f; fr++)
-                {
-                    var o = fr * frameLatent;
-                    var firstHalf = unetInput.AsSpan(fr * 8 * plane, frameLatent);
-                    var secondHalf = batch == 2 ? unetInput.AsSpan(((f + fr) * 8) * plane, frameLatent) : [];
-                    GuidedStep(uncond.Slice(o, frameLatent), cond.Slice(o, frameLatent), latents.AsSpan(o, frameLatent),
-                        cfg ? (float)guidance[fr] : 1f, a, b, nextScale, firstHalf, secondHalf);
-                }
-            }
-            stepDone?.Report(step + 1);
+            SampleOnHost(unetInput, latents, sampleValue, hiddenValue, timeIdsValue, timestepShape, scheduler, guidance, batch, f, h, w, runOptions, stepDone, ct);
         }
 
         var pixels = Decode(latents, f, h, w, p.DecodeChunk, runOptions, ct);
@@ -173,6 +146,56 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
     }
 
     public void Dispose() => _deviceSampler?.Dispose();
+
+    /// <summary>
+    /// The CPU loop: the UNet writes into an array of ours (no per-step output allocation) and the guided
+    /// Euler update runs frame-parallel, since on a CPU it competes with nothing but the UNet itself.
+    /// </summary>
+    private void SampleOnHost(float[] unetInput, float[] latents, OrtValue sampleValue, OrtValue hiddenValue, OrtValue timeIdsValue, long[] timestepShape,
+        KarrasScheduler scheduler, double[] guidance, int batch, int f, int h, int w, RunOptions runOptions, IProgress<int>? stepDone, CancellationToken ct)
+    {
+        var meta = models.Unet.InputMetadata;
+        var plane = h * w;
+        var frameLatent = 4 * plane;
+        var cfg = batch == 2;
+        var fp16Sample = meta["sample"].ElementDataType == TensorElementType.Float16;
+        var fp16Output = models.Unet.OutputMetadata["out_sample"].ElementDataType == TensorElementType.Float16;
+        var output = Buffer(ref _unetOutput, batch * f * frameLatent);
+        using var outputValue = fp16Output ? null : OrtValue.CreateTensorValueFromMemory(output, [batch, f, 4, h, w]);
+        var timestep = new float[1];
+        string[] inputNames = ["sample", "timestep", "encoder_hidden_states", "added_time_ids"];
+        for (var step = 0; step < scheduler.Steps; step++)
+        {
+            ct.ThrowIfCancellationRequested();
+            timestep[0] = (float)scheduler.Timesteps[step];
+            // fp32 tensors wrap our arrays (no copy); fp16 ones are converted each step.
+            using var sampleNow = fp16Sample ? OnnxTensors.Create(meta["sample"], unetInput, [batch, f, 8, h, w]) : null;
+            using var timestepValue = OnnxTensors.Create(meta["timestep"], timestep, timestepShape);
+            OrtValue[] inputs = [sampleNow ?? sampleValue, timestepValue, hiddenValue, timeIdsValue];
+            if (outputValue is not null)
+            {
+                RunInto(models.Unet, runOptions, inputNames, inputs, "out_sample", outputValue, ct);
+            }
+            else
+            {
+                using var outputs = Run(models.Unet, runOptions, inputNames.Zip(inputs).ToDictionary(p => p.First, p => p.Second), "out_sample", ct);
+                OnnxTensors.CopyFloats(outputs[0], output);
+            }
+            var (a, b) = scheduler.StepCoefficients(step);
+            var nextScale = step + 1 < scheduler.Steps ? (float)scheduler.InputScale(step + 1) : 0f;
+            var condStart = (batch - 1) * f * frameLatent;
+            Parallel.For(0, f, fr =>
+            {
+                var o = fr * frameLatent;
+                var cond = output.AsSpan(condStart + o, frameLatent);
+                var uncond = cfg ? output.AsSpan(o, frameLatent) : cond;
+                var firstHalf = unetInput.AsSpan(fr * 8 * plane, frameLatent);
+                var secondHalf = cfg ? unetInput.AsSpan((f + fr) * 8 * plane, frameLatent) : [];
+                GuidedStep(uncond, cond, latents.AsSpan(o, frameLatent), cfg ? (float)guidance[fr] : 1f, a, b, nextScale, firstHalf, secondHalf);
+            });
+            stepDone?.Report(step + 1);
+        }
+    }
 
     private static void ScaleIntoInput(float[] latents, float[] unetInput, float scale, int batch, int frames, int frameLatent, int plane)
     {
@@ -189,6 +212,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
     /// One pass per frame instead of five: v = u + g·(c − u); x' = a·x + b·v; and the next step's UNet
     /// input x'·c_in written into both halves of the batch. Memory traffic is what this loop costs.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void GuidedStep(ReadOnlySpan<float> u, ReadOnlySpan<float> c, Span<float> x, float g, float a, float b, float nextScale, Span<float> input0, Span<float> input1)
     {
         var i = 0;
@@ -280,14 +304,14 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         var scaled = Buffer(ref _scaled, latents.Length);
         TensorPrimitives.Multiply(latents, (float)(1 / VaeScaling), scaled);
         var meta = models.VaeDecoder.InputMetadata;
-        var fp32Output = models.VaeDecoder.OutputMetadata["sample"].ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float;
+        var fp32Output = models.VaeDecoder.OutputMetadata["sample"].ElementDataType == TensorElementType.Float;
         var framePixels = 3 * h * 8 * w * 8;
         var pixels = Buffer(ref _frames, frames * framePixels);
         for (var start = 0; start < frames; start += chunk)
         {
             var n = Math.Min(chunk, frames - start);
             var slice = scaled.AsMemory(start * frameLatent, n * frameLatent);
-            using var value = meta["latent_sample"].ElementDataType == Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float
+            using var value = meta["latent_sample"].ElementDataType == TensorElementType.Float
                 ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, slice, [n, 4, h, w])
                 : OnnxTensors.Create(meta["latent_sample"], slice.ToArray(), [n, 4, h, w]);
             using var numFrames = meta.ContainsKey("num_frames") ? OrtValue.CreateTensorValueFromMemory(new long[] { n }, [1]) : null;
@@ -313,82 +337,4 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
 
     private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options, Dictionary<string, OrtValue> inputs, string output, CancellationToken ct) =>
         OnnxCall.Run(() => session.Run(options, inputs, [output]), ct, t => _inRun += t);
-
-    /// <summary>
-    /// Seeded standard normal noise, so a seed gives the same clip again. Uniforms come from SplitMix64: a seeded System.Random uses its slow compatibility algorithm,
-    /// which cost more than the whole sampling loop on millions of values.
-    /// </summary>
-    private sealed class GaussianNoise(long seed)
-    {
-        private ulong _state = (ulong)seed;
-
-        /// <summary>Two uniforms in [0, 1) from one 64-bit draw (24 bits each, a float's precision).</summary>
-        private static (float, float) NextPair(ref ulong state)
-        {
-            var z = state += 0x9E3779B97F4A7C15UL;
-            z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-            z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
-            z ^= z >> 31;
-            const float unit = 1f / (1 << 24);
-            return ((z >> 40) * unit, ((z >> 16) & 0xFFFFFF) * unit);
-        }
-
-        private const int BlockPairs = 1 << 15;
-        private float[] _u = [], _v = [], _factor = [];
-
-        /// <summary>
-        /// Marsaglia's polar method in independent blocks (each its own stream from the seed, so the result
-        /// does not depend on scheduling) filled in parallel; the logarithms and roots are vectorised.
-        /// </summary>
-        public void Fill(Span<float> target, double scale)
-        {
-            if (scale == 0)
-            {
-                target.Clear();
-                return;
-            }
-            var half = (target.Length + 1) / 2;
-            if (_u.Length < half)
-            {
-                _u = new float[half];
-                _v = new float[half];
-                _factor = new float[half];
-            }
-            var blocks = (half + BlockPairs - 1) / BlockPairs;
-            var baseState = _state;
-            _state += (ulong)blocks * 0xD1B54A32D192ED03UL + 1;
-            float[] us = _u, vs = _v, fs = _factor;
-            Parallel.For(0, blocks, block =>
-            {
-                var state = baseState ^ ((ulong)(block + 1) * 0xD1B54A32D192ED03UL);
-                var end = Math.Min(half, (block + 1) * BlockPairs);
-                for (var i = block * BlockPairs; i < end;)
-                {
-                    var (p, q) = NextPair(ref state);
-                    var x = 2 * p - 1;
-                    var y = 2 * q - 1;
-                    var s = x * x + y * y;
-                    if (s is > 0 and < 1)
-                    {
-                        us[i] = x;
-                        vs[i] = y;
-                        fs[i++] = s;
-                    }
-                }
-            });
-            var u = _u.AsSpan(0, half);
-            var v = _v.AsSpan(0, half);
-            var factor = _factor.AsSpan(0, half);
-            // factor = scale · √(−2 ln s / s)
-            var sCopy = target[..half];
-            factor.CopyTo(sCopy);
-            TensorPrimitives.Log(factor, factor);
-            TensorPrimitives.Divide(factor, sCopy, factor);
-            TensorPrimitives.Multiply(factor, (float)(-2 * scale * scale), factor);
-            TensorPrimitives.Sqrt(factor, factor);
-            TensorPrimitives.Multiply(u, factor, target[..half]);
-            var rest = target[half..];
-            TensorPrimitives.Multiply(v[..rest.Length], factor[..rest.Length], rest);
-        }
-    }
 }
