@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using ViralForge.Gpu.Onnx;
@@ -77,6 +78,7 @@ public sealed class DeviceSampler : IDisposable
 
     /// <param name="firstSample">The UNet's first input on the host (its head already scaled by c_in of step 0).</param>
     /// <param name="latents">The initial latents on the host; the final latents are written back into it.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Sample(OrtValue firstSample, float[] latents, Func<int, OrtValue> timestepFor, OrtValue hidden, OrtValue timeIds,
         KarrasScheduler scheduler, double[] guidance, int frames, int h, int w, RunOptions runOptions, Action<TimeSpan> inRun, IProgress<int>? stepDone, CancellationToken ct)
     {

@@ -19,6 +19,7 @@ public sealed class GaussianNoise(long seed)
     /// <summary>Writes scale · N(0, 1) values into <paramref name="target"/>; each call draws fresh keys from the seed.</summary>
     public void Fill(float[] target, double scale) => Fill(target.AsMemory(), scale);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Fill(Memory<float> target, double scale)
     {
         var (key1, key2) = NextKeys();
@@ -32,7 +33,7 @@ public sealed class GaussianNoise(long seed)
         var chunks = (half + Chunk - 1) / Chunk;
         var tasks = (chunks + ChunksPerTask - 1) / ChunksPerTask;
         var factor = (float)(-2 * scale * scale);
-        Parallel.For(0, tasks, task =>
+        Parallel.For(0, tasks, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (task) =>
         {
             var end = Math.Min(chunks, (task + 1) * ChunksPerTask);
             for (var chunk = task * ChunksPerTask; chunk < end; chunk++)

@@ -42,6 +42,9 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
 
     private TimeSpan _inRun;
 
+    // The per-clip methods below run a few times a clip: without AggressiveOptimization they stay tier-0
+    // code for the studio's first clips, which then spend several times longer outside the models.
+
     // Reused between clips: the pipeline runs one clip at a time (the GPU slot), and fresh arrays of this
     // size cost more in page faults than the sampler does in arithmetic.
     private float[] _latents = [], _unetInput = [], _unetOutput = [], _image = [], _imageNoise = [], _scaled = [], _frames = [];
@@ -57,6 +60,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
 
     /// <param name="image">The keyframe as RGB24 at <paramref name="height"/>×<paramref name="width"/> (multiples of 8).</param>
     /// <param name="clipImage">The keyframe as RGB24 at 224×224, resized with antialiasing.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public SvdFrames Generate(byte[] image, int height, int width, byte[] clipImage, SvdParameters p, IProgress<int>? stepDone, CancellationToken ct)
     {
         if (height % 8 != 0 || width % 8 != 0)
@@ -151,6 +155,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
     /// The CPU loop: the UNet writes into an array of ours (no per-step output allocation) and the guided
     /// Euler update runs frame-parallel, since on a CPU it competes with nothing but the UNet itself.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SampleOnHost(float[] unetInput, float[] latents, OrtValue sampleValue, OrtValue hiddenValue, OrtValue timeIdsValue, long[] timestepShape,
         KarrasScheduler scheduler, double[] guidance, int batch, int f, int h, int w, RunOptions runOptions, IProgress<int>? stepDone, CancellationToken ct)
     {
@@ -184,7 +189,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
             var (a, b) = scheduler.StepCoefficients(step);
             var nextScale = step + 1 < scheduler.Steps ? (float)scheduler.InputScale(step + 1) : 0f;
             var condStart = (batch - 1) * f * frameLatent;
-            Parallel.For(0, f, fr =>
+            Parallel.For(0, f, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (fr) =>
             {
                 var o = fr * frameLatent;
                 var cond = output.AsSpan(condStart + o, frameLatent);
@@ -197,6 +202,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void ScaleIntoInput(float[] latents, float[] unetInput, float scale, int batch, int frames, int frameLatent, int plane)
     {
         for (var b = 0; b < batch; b++)
@@ -249,6 +255,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float[] EncodeImage(byte[] clipImage, CancellationToken ct)
     {
         if (clipImage.Length != ClipSize * ClipSize * 3)
@@ -270,6 +277,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         return OnnxTensors.ToFloats(outputs[0]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float[] EncodeConditioningImage(byte[] image, int height, int width, double noiseAugmentation, GaussianNoise random, CancellationToken ct)
     {
         var plane = height * width;
@@ -279,7 +287,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         }
         var pixels = Buffer(ref _image, 3 * plane);
         // Interleaved bytes to planar floats in [-1, 1], rows in parallel.
-        Parallel.For(0, height, y =>
+        Parallel.For(0, height, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (y) =>
         {
             for (int i = y * width, end = i + width; i < end; i++)
             {
@@ -298,6 +306,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         return OnnxTensors.ToFloats(outputs[0]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private float[] Decode(float[] latents, int frames, int h, int w, int chunk, RunOptions runOptions, CancellationToken ct)
     {
         var frameLatent = 4 * h * w;

@@ -28,12 +28,12 @@ internal static class SvdBench
         pipeline.Generate(image, height, width, clip, parameters, null, CancellationToken.None); // warm-up: buffers, ORT arenas
 
         var shares = new List<double>();
-        for (var i = 0; i < 5; i++)
+        for (var i = 0; i < 7; i++)
         {
             var t = pipeline.Generate(image, height, width, clip, parameters, null, CancellationToken.None).Timings;
             shares.Add((t.Total - t.InRun) / t.Total * 100);
             Console.WriteLine($"svd run {i + 1}: total {t.Total.TotalSeconds:0.000} s, inside Run {t.InRun.TotalSeconds:0.000} s, outside {shares[^1]:0.00} %");
         }
-        BenchSupport.Bench("svd_time_outside_run_share", shares.Order().ElementAt(2), "%", "<=3");
+        BenchSupport.Bench("svd_time_outside_run_share", shares.Order().ElementAt(shares.Count / 2), "%", "<=3");
     }
 }
