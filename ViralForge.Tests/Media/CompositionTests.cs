@@ -47,7 +47,8 @@ public sealed class CompositionTests
         var stage = new ComposeStage(Ffmpeg, new GpuWorker(TimeProvider.System, NullLogger<GpuWorker>.Instance),
             new EncoderSelector(Ffmpeg, NullLogger<EncoderSelector>.Instance), new LoudnessPass(Ffmpeg),
             new MusicLibrary(Microsoft.Extensions.Options.Options.Create(new MediaOptions { MusicPath = musicFolder }), Ffmpeg));
-        var work = Directory.CreateDirectory(Path.Combine(root, "work")).FullName;
+        // A work folder with every character the filter graph treats specially: the label and captions name files in it.
+        var work = Directory.CreateDirectory(Path.Combine(root, "work: take 2, [final]; it's")).FullName;
         var context = new StageContext
         {
             Run = new StageRun { Id = 1, Stage = StageKind.Compose },
@@ -109,6 +110,33 @@ public sealed class CompositionTests
             "-vf", $"crop=900:160:90:{1920 - Captions.MarginBottom - 150},signalstats,metadata=print:key=lavfi.signalstats.YMAX", "-f", "null", "-"], TimeSpan.FromSeconds(30), CancellationToken.None);
         var captionMax = int.Parse(Regex.Match(caption.StdErrTail, @"YMAX=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.True(captionMax > 200, $"No caption text while a word is spoken (YMAX {captionMax}).");
+    }
+
+    [Fact]
+    public async Task A_title_card_draws_a_line_with_a_percent_sign_from_a_folder_with_filter_syntax_in_its_name()
+    {
+        var root = TestEnvironment.NewFolder("titlecard");
+        var work = Directory.CreateDirectory(Path.Combine(root, "scene: 1, [a]; it's")).FullName;
+        var brief = TestScripts.Brief(scenes: 1);
+        var script = brief with { Scenes = [brief.Scenes[0] with { Narration = "Save 50% today, %{pts} is not code." }] };
+        var stage = new ViralForge.Core.Keyframes.TitleCardStage(Ffmpeg, new MediaNormalizer(Ffmpeg));
+        var context = new StageContext
+        {
+            Run = new StageRun { Id = 1, Stage = StageKind.Keyframes, SceneIndex = 0 },
+            Video = new Video { Title = script.Title, ScriptJson = script.ToJson() },
+            Script = script,
+            Parameters = [],
+            Inputs = [],
+            WorkFolder = work,
+            Progress = new Progress<double>(),
+        };
+        var keyframe = (await stage.ExecuteAsync(context, CancellationToken.None)).Files.Single(f => f.Kind == "keyframe").Path;
+
+        // White text in the middle band of a dark gradient; ffmpeg's drawtext draws nothing at all when % expansion fails.
+        var stats = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-i", keyframe, "-frames:v", "1",
+            "-vf", "crop=1080:600:0:660,signalstats,metadata=print:key=lavfi.signalstats.YMAX", "-f", "null", "-"], TimeSpan.FromSeconds(30), CancellationToken.None);
+        var ymax = int.Parse(Regex.Match(stats.StdErrTail, @"YMAX=(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(ymax > 220, $"No scene text drawn on the title card (YMAX {ymax}).");
     }
 
     private static Artifact Artifact(string kind, string key, string? info) =>
