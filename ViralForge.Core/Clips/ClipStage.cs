@@ -1,9 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using ViralForge.Core.Data;
 using ViralForge.Core.Keyframes;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
+using ViralForge.Core.Script;
 
 namespace ViralForge.Core.Clips;
 
@@ -22,6 +24,22 @@ public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoD
 
     public StageKind Stage => StageKind.Clips;
     public int Version => 2;
+
+    /// <summary>
+    /// The engine a run will use, with the SVD model files' stamp: installing or replacing models makes a
+    /// retry generate clips instead of reusing the motion clips (or older model's clips) it made before.
+    /// </summary>
+    public ValueTask<string?> ExternalInputsAsync(StageRun run, ScriptDocument script, CancellationToken ct)
+    {
+        var parameters = JsonNode.Parse(run.ParametersJson) as JsonObject;
+        if (parameters?["upload"] is not null)
+        {
+            return ValueTask.FromResult<string?>(null);
+        }
+        var status = diffusion.Status;
+        var engine = StageContext.TextOf(parameters, "engine", status.Available ? "svd" : "motion");
+        return ValueTask.FromResult<string?>(engine == "svd" && status.Available ? $"{status.Engine} {status.ModelStamp}" : engine);
+    }
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ViralForge.Core.Data;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
+using ViralForge.Core.Script;
 
 namespace ViralForge.Core.Composition;
 
@@ -17,6 +19,20 @@ public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu, EncoderSelector en
 
     public StageKind Stage => StageKind.Compose;
     public int Version => 3;
+
+    /// <summary>The music track's file: replacing a track in the library re-composes the cuts that used it.</summary>
+    public ValueTask<string?> ExternalInputsAsync(StageRun run, ScriptDocument script, CancellationToken ct)
+    {
+        try
+        {
+            var track = music.Choose(StageContext.TextOf(JsonNode.Parse(run.ParametersJson) as JsonObject, "music", "random"), run.VideoId);
+            return ValueTask.FromResult(track is null ? null : FileStamp.Of(track));
+        }
+        catch (PermanentStageException)
+        {
+            return ValueTask.FromResult<string?>(null); // the run itself reports the unknown track
+        }
+    }
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {

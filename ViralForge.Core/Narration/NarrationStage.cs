@@ -25,21 +25,28 @@ public sealed class NarrationStage(
     public StageKind Stage => StageKind.Narration;
     public int Version => 4;
 
-    /// <summary>The dictionary entries that change this scene's narration: editing one re-runs exactly the narrations it touches.</summary>
+    /// <summary>
+    /// The dictionary entries that change this scene's narration (editing one re-runs exactly the narrations
+    /// it touches) and the voice's model files (replacing a voice re-runs what it spoke).
+    /// </summary>
     public async ValueTask<string?> ExternalInputsAsync(StageRun run, ScriptDocument script, CancellationToken ct)
     {
-        var voice = (JsonNode.Parse(run.ParametersJson) as JsonObject)?["voice"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "en-us";
+        var voice = StageContext.TextOf(JsonNode.Parse(run.ParametersJson) as JsonObject, "voice", "en-us");
         string language;
+        string? model;
         try
         {
-            language = await voices.EngineFor(voice).LanguageOfAsync(voice, ct);
+            var engine = voices.EngineFor(voice);
+            language = await engine.LanguageOfAsync(voice, ct);
+            model = engine.ModelStamp(voice);
         }
         catch (ArgumentException)
         {
             return null; // the run itself reports the unknown voice
         }
         var rewritten = PronunciationRewriter.Apply(NarrationMarkup.Plain(script.Scenes[run.SceneIndex!.Value].Narration), language, await DictionaryAsync(ct));
-        return rewritten.Replacements.Count == 0 ? null : rewritten.Spoken;
+        var spoken = rewritten.Replacements.Count == 0 ? null : rewritten.Spoken;
+        return spoken is null && model is null ? null : JsonSerializer.Serialize(new { spoken, model });
     }
 
     private async Task<List<Pronunciation>> DictionaryAsync(CancellationToken ct)

@@ -23,6 +23,9 @@ public interface ISpeechEngine
 
     /// <summary>Throws <see cref="ArgumentException"/> for a voice the engine does not have.</summary>
     Task<SpokenText> SpeakAsync(RewrittenText text, SpeechStyle style, CancellationToken ct);
+
+    /// <summary>The voice's model files as a <see cref="Pipeline.FileStamp"/> (part of a narration's input hash); null for built-in voices.</summary>
+    string? ModelStamp(string voice) => null;
 }
 
 /// <summary>espeak-ng: always installed; any voice id without an engine prefix.</summary>

@@ -68,8 +68,11 @@ public sealed class StageContext
         }
     }
 
-    public string Text(string name, string fallback) =>
-        Parameters[name] is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s : fallback;
+    public string Text(string name, string fallback) => TextOf(Parameters, name, fallback);
+
+    /// <summary>A text parameter of a run's parameters as <see cref="Text"/> reads it, for work done before a context exists.</summary>
+    public static string TextOf(JsonObject? parameters, string name, string fallback) =>
+        parameters?[name] is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s : fallback;
 
     public double Number(string name, double fallback, double min, double max)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Clips;
 using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
 using ViralForge.Gpu.Onnx;
 
 namespace ViralForge.Gpu.Svd;
@@ -20,6 +21,7 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
     private readonly Lock _gate = new();
     private SvdModels? _models;
     private SvdPipeline? _pipeline;
+    private string? _loadedStamp;
 
     public string Folder => Path.GetFullPath(options.Value.SvdModelsPath);
 
@@ -37,18 +39,31 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
             }
             var status = provider.Status;
             return status.Usable
-                ? new(true, $"svd-onnx-{status.InUse}", $"Stable Video Diffusion on {status.InUse} ({status.Device}).")
+                ? new(true, $"svd-onnx-{status.InUse}", $"Stable Video Diffusion on {status.InUse} ({status.Device}).", ModelStamp())
                 : new(false, "none", $"SVD models are present, but the {status.Requested} execution provider cannot be used ({status.Detail}); clips are CPU pan/zoom motion clips until that is fixed.");
         }
     }
 
+    private string ModelStamp() => FileStamp.Of(SvdModels.Files.Select(f => Path.Combine(Folder, f)));
+
+    /// <summary>The warm models; replaced models are loaded again (clips run one at a time, so none is in use then).</summary>
     public SvdModels Models()
     {
         lock (_gate)
         {
+            var stamp = ModelStamp();
+            if (_models is not null && stamp != _loadedStamp)
+            {
+                log.LogInformation("SVD model files in {Folder} changed; loading them again.", Folder);
+                _pipeline?.Dispose();
+                _pipeline = null;
+                _models.Dispose();
+                _models = null;
+            }
             if (_models is null)
             {
                 _models = new SvdModels(Folder, provider.CreateSessionOptions);
+                _loadedStamp = stamp;
                 log.LogInformation("SVD models loaded from {Folder} on {Provider}.", Folder, provider.Status.InUse);
             }
             return _models;

@@ -53,6 +53,12 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
         return Task.FromResult<IReadOnlyList<VoiceInfo>>(voices);
     }
 
+    public string? ModelStamp(string voice)
+    {
+        var model = ModelPath(voice);
+        return FileStamp.Of(model, model + ".json");
+    }
+
     public Task<string> LanguageOfAsync(string voice, CancellationToken ct) => Task.FromResult(Voice(voice).Config.Espeak.Voice);
 
     public async Task<SpokenText> SpeakAsync(RewrittenText text, SpeechStyle style, CancellationToken ct)
@@ -88,16 +94,23 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
     private PiperVoice Voice(string id)
     {
         var name = id[Prefix.Length..];
-        var model = Path.Combine(Folder, name + ".onnx");
-        if (!ValidName().IsMatch(name) || !File.Exists(model) || !File.Exists(model + ".json"))
+        var model = ModelPath(id);
+        if (!File.Exists(model) || !File.Exists(model + ".json"))
         {
             throw new ArgumentException($"There is no Piper voice '{name}' in the voices folder (it needs {name}.onnx and {name}.onnx.json).");
         }
-        var lazy = _loaded.GetOrAdd(model, path => new Lazy<PiperVoice>(() =>
+        // Keyed by the files' stamp too: a replaced voice loads again. The old one is forgotten, not disposed:
+        // a narration may still be speaking with it, and the runtime's finalizer frees it after that.
+        var key = model + "|" + FileStamp.Of(model, model + ".json");
+        foreach (var stale in _loaded.Keys.Where(k => k != key && k.StartsWith(model + "|", StringComparison.Ordinal)))
+        {
+            _loaded.TryRemove(stale, out _);
+        }
+        var lazy = _loaded.GetOrAdd(key, _ => new Lazy<PiperVoice>(() =>
         {
             try
             {
-                var voice = new PiperVoice(path, PiperVoiceConfig.Load(path + ".json"));
+                var voice = new PiperVoice(model, PiperVoiceConfig.Load(model + ".json"));
                 log.LogInformation("Piper voice {Voice} loaded ({Rate} Hz).", name, voice.Config.Audio.SampleRate);
                 return voice;
             }
@@ -112,9 +125,17 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
         }
         catch
         {
-            _loaded.TryRemove(model, out _); // let a fixed file load next time
+            _loaded.TryRemove(key, out _); // let a fixed file load next time
             throw;
         }
+    }
+
+    private string ModelPath(string id)
+    {
+        var name = id.StartsWith(Prefix, StringComparison.Ordinal) ? id[Prefix.Length..] : id;
+        return ValidName().IsMatch(name)
+            ? Path.Combine(Folder, name + ".onnx")
+            : throw new ArgumentException($"There is no Piper voice '{name}' in the voices folder (it needs {name}.onnx and {name}.onnx.json).");
     }
 
     private sealed record Sentence(string Text, int Start);

@@ -1,4 +1,8 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Npgsql;
+using ViralForge.Core.Extensions;
+using ViralForge.Core.Data;
 
 namespace ViralForge.Tests.Infrastructure;
 
@@ -31,6 +35,17 @@ public static class TestEnvironment
             await cmd.ExecuteNonQueryAsync();
         }
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+    }
+
+    /// <summary>A fresh database with the studio's migrations applied, for tests that use Core's services without a studio process.</summary>
+    public static async Task<IDbContextFactory<ViralForgeDbContext>> CreateMigratedDatabaseAsync(string prefix)
+    {
+        var builder = new DbContextOptionsBuilder<ViralForgeDbContext>();
+        CoreServiceCollectionExtensions.ConfigureDb(await CreateDatabaseAsync(prefix))(builder);
+        var factory = new PooledDbContextFactory<ViralForgeDbContext>(builder.Options);
+        await using var db = await factory.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+        return factory;
     }
 
     /// <summary>Restarts the test cluster (pg_ctl restart) as the PostgreSQL OS user.</summary>

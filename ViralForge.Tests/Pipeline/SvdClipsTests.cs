@@ -70,6 +70,40 @@ public sealed class SvdClipsTests
     }
 
     [Fact]
+    public async Task Models_installed_after_a_video_make_a_clip_retry_generate_instead_of_reusing_its_motion_clip()
+    {
+        var cs = await TestEnvironment.CreateDatabaseAsync("svdlate");
+        var data = TestEnvironment.NewFolder("svd-late");
+        var models = Directory.CreateDirectory(Path.Combine(data, "models")).FullName;
+        await using var studio = new StudioProcess(cs, data, new() { ["Gpu__SvdModelsPath"] = models });
+        var db = new PipelineDb(cs);
+        await studio.StartAsync();
+        var creator = studio.Client(await studio.IssueApiKeyAsync("creator"));
+        var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
+
+        var parameters = new JsonObject { ["Clips"] = new JsonObject { ["candidates"] = 1, ["steps"] = 4, ["frames"] = 8, ["maxGuidance"] = 1.2 } };
+        var id = await TestScripts.CreateVideoAsync(creator, TestScripts.Brief(), parameters);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(id) == "AwaitingReview", TimeSpan.FromSeconds(120), () => "Video did not reach review.\n" + studio.Log);
+        Assert.Equal("cpu-motion", await ClipEngineAsync(admin, id, scene: 0));
+
+        // The admin installs the models; the same retry as before must not reuse the motion clip.
+        TinySvdModels.Write(models);
+        var retry = await creator.PostAsJsonAsync($"api/videos/{id}/stages/Clips/retry", new { scene = 1 });
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, retry.StatusCode);
+        await Eventually.WaitAsync(async () => (await db.RunsAsync(id)).Count(r => r.Stage == "Clips") == 5 && await db.VideoStatusAsync(id) == "AwaitingReview",
+            TimeSpan.FromSeconds(120), () => "The retried clip did not finish.\n" + studio.Log);
+        Assert.Equal("svd-onnx-cpu", await ClipEngineAsync(admin, id, scene: 0));
+        Assert.Equal("cpu-motion", await ClipEngineAsync(admin, id, scene: 1));
+    }
+
+    private static async Task<string?> ClipEngineAsync(HttpClient client, Guid id, int scene)
+    {
+        var runs = JsonDocument.Parse(await client.GetStringAsync($"api/videos/{id}")).RootElement.GetProperty("runs").EnumerateArray();
+        var run = runs.Single(r => r.GetProperty("stage").GetString() == "Clips" && r.GetProperty("scene").GetInt32() == scene);
+        return run.GetProperty("artifacts").EnumerateArray().Single(a => a.GetProperty("kind").GetString() == "clip").GetProperty("mediaInfo").GetProperty("engine").GetString();
+    }
+
+    [Fact]
     public async Task Cuda_asked_for_but_unusable_is_unhealthy_with_the_reason_and_clips_say_they_are_cpu_motion()
     {
         var cs = await TestEnvironment.CreateDatabaseAsync("svdcuda");

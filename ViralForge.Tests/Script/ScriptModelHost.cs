@@ -30,15 +30,7 @@ public sealed class ScriptModelHost : IDisposable
 
     public static async Task<ScriptModelHost> CreateAsync(ScriptModelOptions options)
     {
-        var cs = await TestEnvironment.CreateDatabaseAsync("script");
-        var builder = new DbContextOptionsBuilder<ViralForgeDbContext>();
-        CoreServiceCollectionExtensions.ConfigureDb(cs)(builder);
-        var factory = new PooledDbContextFactory<ViralForgeDbContext>(builder.Options);
-        await using (var db = await factory.CreateDbContextAsync())
-        {
-            await db.Database.MigrateAsync();
-        }
-        var host = new ScriptModelHost(factory, options);
+        var host = new ScriptModelHost(await TestEnvironment.CreateMigratedDatabaseAsync("script"), options);
         await host.Prompts.EnsureDefaultsAsync(CancellationToken.None);
         return host;
     }
