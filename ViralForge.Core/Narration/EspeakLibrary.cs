@@ -278,6 +278,12 @@ public static partial class EspeakLibrary
     {
         // espeak counts positions in characters, from 1.
         var runes = rewritten.Spoken.EnumerateRunes().Select(r => r.ToString()).ToArray();
+        // Replacements are placed in UTF-16 units; an emoji before a term is one character but two units.
+        var units = new int[runes.Length + 1];
+        for (var r = 0; r < runes.Length; r++)
+        {
+            units[r + 1] = units[r] + runes[r].Length;
+        }
         var total = (double)samples.Length / sampleRate;
         var soundEnd = LastSound(samples, sampleRate);
         var words = new List<WordTiming>();
@@ -293,7 +299,7 @@ public static partial class EspeakLibrary
             {
                 to++;
             }
-            var word = rewritten.Display(from, to - from, string.Concat(runes[from..to]).Trim());
+            var word = rewritten.Display(units[from], units[to] - units[from], string.Concat(runes[from..to]).Trim());
             if (word.Length > 0 && (words.Count == 0 || words[^1].Word != word || !rewritten.Replacements.Any(r => r.Original == word)))
             {
                 words.Add(new WordTiming(word, Math.Round(start, 3), Math.Round(Math.Max(start, end), 3)));

@@ -40,6 +40,18 @@ public sealed class WordTimingTests
     }
 
     [Fact]
+    public async Task A_dictionary_term_after_emoji_is_captioned_as_the_script_writes_it()
+    {
+        // Each emoji is one character to espeak but two UTF-16 units in the text the replacements are placed in.
+        var rewritten = PronunciationRewriter.Apply("🚀🌕 Today NASA flies, and NASA lands.", "en-us",
+            [new Core.Data.Pronunciation { Term = "NASA", SaysAs = "nassah agency" }]);
+        Assert.Equal(2, rewritten.Replacements.Count);
+        var spoken = await EspeakLibrary.SpeakAsync(rewritten, "en-us", 150, 50, CancellationToken.None);
+        var words = spoken.Words.Select(w => w.Word).Where(w => w.Any(char.IsLetter)).ToList();
+        Assert.Equal(["Today", "NASA", "flies,", "and", "NASA", "lands."], words);
+    }
+
+    [Fact]
     public async Task An_unknown_voice_is_refused()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => EspeakLibrary.SpeakAsync("hello", "xx-nope", 150, 50, CancellationToken.None));
