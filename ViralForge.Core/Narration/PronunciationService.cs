@@ -5,7 +5,7 @@ using ViralForge.Core.Data;
 namespace ViralForge.Core.Narration;
 
 /// <summary>The admin-edited pronunciation dictionary: every change is recorded in the audit log with its before and after.</summary>
-public sealed class PronunciationService(IDbContextFactory<ViralForgeDbContext> dbFactory, TimeProvider time)
+public sealed class PronunciationService(IDbContextFactory<ViralForgeDbContext> dbFactory, VoiceCatalog voices, TimeProvider time)
 {
     public async Task<List<Pronunciation>> ListAsync(CancellationToken ct)
     {
@@ -71,12 +71,18 @@ public sealed class PronunciationService(IDbContextFactory<ViralForgeDbContext> 
         return await db.AuditLog.AsNoTracking().Where(a => a.Action.StartsWith("pronunciation.")).OrderByDescending(a => a.At).Take(50).ToListAsync(ct);
     }
 
-    /// <summary>A test sentence spoken without and with the entry, as WAV files, plus what espeak-ng was given.</summary>
+    /// <summary>
+    /// A test sentence spoken by any studio voice (espeak-ng or Piper) without and with the entry, as WAV
+    /// files, plus the text the voice was given. An unknown voice is an <see cref="ArgumentException"/>.
+    /// </summary>
     public async Task<(byte[] Without, byte[] With, string SpokenText)> ListenAsync(Pronunciation entry, string sentence, string voice, string workFolder, CancellationToken ct)
     {
-        var plain = await EspeakLibrary.SpeakAsync(sentence, voice, 165, 50, ct);
-        var rewritten = PronunciationRewriter.Apply(sentence, voice, [entry]);
-        var changed = await EspeakLibrary.SpeakAsync(rewritten, voice, 165, 50, ct);
+        var engine = voices.EngineFor(voice);
+        var language = await engine.LanguageOfAsync(voice, ct);
+        var style = new SpeechStyle(voice, 165, 50, false, 0);
+        var plain = await engine.SpeakAsync(new RewrittenText(sentence, []), style, ct);
+        var rewritten = PronunciationRewriter.Apply(sentence, language, [entry]);
+        var changed = await engine.SpeakAsync(rewritten, style, ct);
         var a = Path.Combine(workFolder, $"{Guid.NewGuid():N}-a.wav");
         var b = Path.Combine(workFolder, $"{Guid.NewGuid():N}-b.wav");
         try

@@ -196,7 +196,7 @@ public sealed class StudioBrowserTests
         await page.Locator("input[data-testid=says-as], [data-testid=says-as] input").FillAsync("jif");
         await page.ClickAsync("[data-testid=listen]");
         await page.WaitForFunctionAsync("() => ['listen-without', 'listen-with'].every(id => { const a = document.querySelector(`[data-testid=${id}]`); return a && a.readyState >= 1 && a.duration > 0.5; })");
-        await Assertions.Expect(page.GetByText("espeak-ng hears: “I made a jif about SQL.”")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("The voice is given: “I made a jif about SQL.”")).ToBeVisibleAsync();
         await page.ClickAsync("[data-testid=save-pronunciation]");
         await Assertions.Expect(page.Locator("[data-testid=pronunciation-row]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByText("pronunciation.add")).ToBeVisibleAsync();

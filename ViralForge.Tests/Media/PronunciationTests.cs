@@ -1,9 +1,10 @@
-using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using ViralForge.Core.Data;
-using ViralForge.Core.Extensions;
 using ViralForge.Core.Media;
 using ViralForge.Core.Narration;
+using ViralForge.Core.Pipeline;
+using ViralForge.Gpu.Voices;
 using ViralForge.Tests.Infrastructure;
 
 namespace ViralForge.Tests.Media;
@@ -53,15 +54,7 @@ public sealed class PronunciationTests
     [Fact]
     public async Task Changes_are_validated_and_recorded_with_before_and_after()
     {
-        var cs = await TestEnvironment.CreateDatabaseAsync("pron");
-        var options = new DbContextOptionsBuilder<ViralForgeDbContext>();
-        CoreServiceCollectionExtensions.ConfigureDb(cs)(options);
-        await using (var db = new ViralForgeDbContext(options.Options))
-        {
-            await db.Database.MigrateAsync();
-        }
-        var factory = new PooledDbContextFactory<ViralForgeDbContext>(options.Options);
-        var service = new PronunciationService(factory, TimeProvider.System);
+        var service = new PronunciationService(await TestEnvironment.CreateMigratedDatabaseAsync("pron"), new VoiceCatalog([new EspeakSpeechEngine()]), TimeProvider.System);
 
         var saved = await service.SaveAsync(Entry("GIF", "jif"), "admin@test", CancellationToken.None);
         saved.SaysAs = "ghif";
@@ -75,6 +68,28 @@ public sealed class PronunciationTests
         Assert.Equal(["pronunciation.delete", "pronunciation.change", "pronunciation.add"], history.Select(h => h.Action));
         Assert.Contains("jif", history[1].DetailsJson);
         Assert.Contains("ghif", history[1].DetailsJson);
+    }
+
+    [Fact]
+    public async Task An_admin_listens_to_an_entry_with_a_piper_voice_as_well_as_with_espeak()
+    {
+        var folder = TestEnvironment.NewFolder("pron-listen");
+        TinyPiperVoice.Write(folder);
+        using var piper = new PiperSpeechEngine(Options.Create(new MediaOptions { VoicesPath = folder }), NullLogger<PiperSpeechEngine>.Instance);
+        var service = new PronunciationService(await TestEnvironment.CreateMigratedDatabaseAsync("pronlisten"), new VoiceCatalog([new EspeakSpeechEngine(), piper]), TimeProvider.System);
+        var entry = Entry("GIF", "jiffy graphics");
+
+        foreach (var voice in new[] { "piper:tiny", "en-us" })
+        {
+            var (without, with, spoken) = await service.ListenAsync(entry, "I made a GIF.", voice, folder, CancellationToken.None);
+            Assert.Equal("I made a jiffy graphics.", spoken);
+            Assert.Equal("RIFF"u8.ToArray(), without[..4]);
+            Assert.Equal("RIFF"u8.ToArray(), with[..4]);
+            // Both voices take longer to say the longer respelling.
+            Assert.True(with.Length > without.Length, $"{voice}: {with.Length} bytes with the entry, {without.Length} without.");
+        }
+        Assert.Empty(Directory.EnumerateFiles(folder, "*.wav"));
+        await Assert.ThrowsAsync<ArgumentException>(() => service.ListenAsync(entry, "I made a GIF.", "piper:absent", folder, CancellationToken.None));
     }
 
     private static async Task<string> Phonemes(string text)
