@@ -3,11 +3,12 @@
 #          -e VIRALFORGE_ADMIN_PASSWORD=... -v viralforge-data:/data viralforge
 # Only the web port is exposed.
 #
-# GPU image: docker build --target gpu -t viralforge:gpu .
+# GPU image: docker build --build-arg VARIANT=gpu -t viralforge:gpu .
 #   docker run --gpus '"device=0"' ... viralforge:gpu   (add Workers__Media=0 Workers__Default=0 for a box
 #   that serves only the gpu queue). It carries the CUDA and cuDNN libraries that ONNX Runtime's CUDA
 #   provider loads; the driver comes from the host through the NVIDIA container toolkit. The CUDA major
 #   version must be the one the provider library was built for (a test checks it against the package).
+ARG VARIANT=cpu
 ARG CUDA_IMAGE=nvidia/cuda:13.0.0-cudnn-runtime-ubuntu24.04
 
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -15,9 +16,15 @@ WORKDIR /src
 COPY . .
 RUN dotnet publish ViralForge.Web/ViralForge.Web.csproj -c Release -o /app
 
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime-cpu
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core curl \
+ && rm -rf /var/lib/apt/lists/* \
+ && mkdir -p /data && chown app /data
+
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS aspnet
 
-FROM ${CUDA_IMAGE} AS gpu
+FROM ${CUDA_IMAGE} AS runtime-gpu
 COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet
 # Ubuntu's ffmpeg loads NVENC from the driver the toolkit mounts ("video" capability).
 RUN apt-get update \
@@ -26,30 +33,11 @@ RUN apt-get update \
  && ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
  && useradd --system --create-home app \
  && mkdir -p /data && chown app /data
-WORKDIR /app
-COPY --from=build /app .
-ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \
-    DOTNET_ROOT=/usr/share/dotnet \
+ENV DOTNET_ROOT=/usr/share/dotnet \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility,video \
-    Gpu__ExecutionProvider=cuda \
-    Storage__ArtifactsPath=/data/artifacts \
-    Storage__OutboxPath=/data/outbox \
-    Storage__WorkPath=/data/work \
-    Media__MusicPath=/data/music \
-    Media__VoicesPath=/data/voices \
-    Gpu__SvdModelsPath=/data/models/svd
-VOLUME /data
-EXPOSE 8080
-USER app
-HEALTHCHECK --interval=30s --timeout=5s CMD curl -fs http://127.0.0.1:8080/health/live || exit 1
-ENTRYPOINT ["dotnet", "ViralForge.Web.dll"]
+    Gpu__ExecutionProvider=cuda
 
-# The default image (last stage): CPU only.
-FROM aspnet AS cpu
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core curl \
- && rm -rf /var/lib/apt/lists/* \
- && mkdir -p /data && chown app /data
+FROM runtime-${VARIANT} AS studio
 WORKDIR /app
 COPY --from=build /app .
 ENV ASPNETCORE_URLS=http://0.0.0.0:8080 \

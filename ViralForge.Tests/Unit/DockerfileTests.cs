@@ -34,13 +34,18 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void The_default_image_is_the_cpu_one_and_the_gpu_image_asks_for_cuda()
+    public void The_default_image_is_the_cpu_one_and_the_gpu_variant_asks_for_cuda()
     {
-        var stages = Regex.Matches(Dockerfile(), @"^FROM\s+\S+\s+AS\s+(\S+)\s*$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal("cpu", stages[^1]);
-        var gpu = Dockerfile().Split("AS gpu")[1].Split("AS cpu")[0];
+        var dockerfile = Dockerfile();
+        Assert.Matches(@"(?m)^ARG VARIANT=cpu$", dockerfile);
+        var stages = Regex.Matches(dockerfile, @"^FROM\s+(\S+)\s+AS\s+(\S+)\s*$", RegexOptions.Multiline).ToDictionary(m => m.Groups[2].Value, m => m.Groups[1].Value);
+        Assert.Equal("runtime-${VARIANT}", stages["studio"]);
+        Assert.Equal("${CUDA_IMAGE}", stages["runtime-gpu"]);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/aspnet:", stages["runtime-cpu"], StringComparison.Ordinal);
+        var gpu = dockerfile.Split("AS runtime-gpu")[1].Split("AS studio")[0];
         Assert.Contains("Gpu__ExecutionProvider=cuda", gpu);
         Assert.Contains("NVIDIA_DRIVER_CAPABILITIES=compute,utility,video", gpu);
+        Assert.DoesNotContain("Gpu__ExecutionProvider", dockerfile.Split("AS runtime-cpu")[1].Split("AS aspnet")[0]);
     }
 
     /// <summary>A few hundred bytes from the first occurrence of <paramref name="marker"/>, read in blocks (the library is ~300 MB).</summary>
