@@ -91,7 +91,7 @@ public static class TimelineGraph
 
     /// <summary>The visible AI-content label, top right, inside the area that platform UIs leave free.</summary>
     public static string Label(TextOverlay label, string input, string output) =>
-        $"{input}drawtext=fontfile={FilterValue.Escape(label.FontFile)}:textfile={FilterValue.Escape(label.TextFile)}:expansion=none:fontsize=34:fontcolor=white@0.9:box=1:boxcolor=black@0.45:boxborderw=12:x=w-text_w-48:y=140,format=yuv420p{output}";
+        $"{input}{FilterValue.DrawText(label.FontFile, label.TextFile, "fontsize=34:fontcolor=white@0.9:box=1:boxcolor=black@0.45:boxborderw=12:x=w-text_w-48:y=140")},format=yuv420p{output}";
 
     /// <summary>Word-timed captions rendered by libass with the studio's fonts.</summary>
     public static string Burn(string assFile, string fontFile, string input, string output) =>

@@ -29,17 +29,16 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
         var palette = Palettes[(int)context.Number("palette", index % Palettes.Length, 0, Palettes.Length - 1)];
         var textFile = context.WorkFile("text.txt");
         var badgeFile = context.WorkFile("badge.txt");
-        // Text goes through files, drawn without % expansion, so no script text is ever parsed as filter syntax
-        // ("50% off" would otherwise draw nothing).
+        // Text goes through files, so no script text is ever parsed as filter syntax.
         await File.WriteAllTextAsync(textFile, Wrap(context.Scene.Narration, 20), ct);
         await File.WriteAllTextAsync(badgeFile, $"{index + 1} / {context.Script.Scenes.Count}", ct);
-        var font = FilterValue.Escape(ffmpeg.Options.FontFile);
+        var font = ffmpeg.Options.FontFile;
         var output = context.WorkFile("keyframe.png");
         string[] args =
         [
             "-f", "lavfi", "-i", $"gradients=s={Width}x{Height}:c0={palette.From}:c1={palette.To}:x0=0:y0=0:x1={Width}:y1={Height}:d=1:r=1",
-            "-vf", $"drawtext=fontfile={font}:textfile={FilterValue.Escape(textFile)}:expansion=none:fontsize=76:fontcolor=white:line_spacing=18:x=(w-text_w)/2:y=(h-text_h)/2:shadowx=4:shadowy=4:shadowcolor=black@0.5," +
-                   $"drawtext=fontfile={font}:textfile={FilterValue.Escape(badgeFile)}:expansion=none:fontsize=44:fontcolor=white@0.8:x=(w-text_w)/2:y=h*0.12",
+            "-vf", FilterValue.DrawText(font, textFile, "fontsize=76:fontcolor=white:line_spacing=18:x=(w-text_w)/2:y=(h-text_h)/2:shadowx=4:shadowy=4:shadowcolor=black@0.5") + "," +
+                   FilterValue.DrawText(font, badgeFile, "fontsize=44:fontcolor=white@0.8:x=(w-text_w)/2:y=h*0.12"),
             "-frames:v", "1", "-update", "1", output,
         ];
         await ffmpeg.RunAsync(args, 0, null, ct);

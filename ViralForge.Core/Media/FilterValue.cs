@@ -11,6 +11,13 @@ public static class FilterValue
 {
     public static string Escape(string value) => Backslash(Backslash(value, @"\':"), @"\'[],;");
 
+    /// <summary>
+    /// A drawtext filter that reads its text from a file and draws it as written: never parsed as filter
+    /// syntax, never %-expanded ("50% off" would otherwise draw nothing at all).
+    /// </summary>
+    public static string DrawText(string fontFile, string textFile, string options) =>
+        $"drawtext=fontfile={Escape(fontFile)}:textfile={Escape(textFile)}:expansion=none:{options}";
+
     private static string Backslash(string value, string special)
     {
         if (value.AsSpan().IndexOfAny(special) < 0)
