@@ -183,7 +183,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
             }
             else
             {
-                using var outputs = Run(models.Unet, runOptions, inputNames.Zip(inputs).ToDictionary(p => p.First, p => p.Second), "out_sample", ct);
+                using var outputs = Run(models.Unet, runOptions, inputNames, inputs, "out_sample", ct);
                 OnnxTensors.CopyFloats(outputs[0], output);
             }
             var (a, b) = scheduler.StepCoefficients(step);
@@ -273,7 +273,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         }
         using var value = OnnxTensors.Create(models.ImageEncoder.InputMetadata["pixel_values"], pixels, [1, 3, ClipSize, ClipSize]);
         using var runOptions = new RunOptions();
-        using var outputs = Run(models.ImageEncoder, runOptions, new Dictionary<string, OrtValue> { ["pixel_values"] = value }, "image_embeds", ct);
+        using var outputs = Run(models.ImageEncoder, runOptions, ["pixel_values"], [value], "image_embeds", ct);
         return OnnxTensors.ToFloats(outputs[0]);
     }
 
@@ -301,7 +301,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
         TensorPrimitives.Add(pixels, noise, pixels);
         using var value = OnnxTensors.Create(models.VaeEncoder.InputMetadata["sample"], pixels, [1, 3, height, width]);
         using var runOptions = new RunOptions();
-        using var outputs = Run(models.VaeEncoder, runOptions, new Dictionary<string, OrtValue> { ["sample"] = value }, "latent_sample", ct);
+        using var outputs = Run(models.VaeEncoder, runOptions, ["sample"], [value], "latent_sample", ct);
         // An export that returns the distribution's moments (8 channels) carries the mean first: the mode.
         return OnnxTensors.ToFloats(outputs[0]);
     }
@@ -334,7 +334,7 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
             }
             else
             {
-                using var outputs = Run(models.VaeDecoder, runOptions, names.Zip(values).ToDictionary(p => p.First, p => p.Second), "sample", ct);
+                using var outputs = Run(models.VaeDecoder, runOptions, names, values, "sample", ct);
                 OnnxTensors.CopyFloats(outputs[0], pixels.AsSpan(start * framePixels, n * framePixels));
             }
         }
@@ -344,6 +344,6 @@ public sealed class SvdPipeline(SvdModels models, Func<SessionOptions>? deviceSe
     private void RunInto(InferenceSession session, RunOptions options, string[] inputNames, OrtValue[] inputs, string outputName, OrtValue output, CancellationToken ct) =>
         OnnxCall.Run(() => session.Run(options, inputNames, inputs, [outputName], [output]), ct, t => _inRun += t);
 
-    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options, Dictionary<string, OrtValue> inputs, string output, CancellationToken ct) =>
-        OnnxCall.Run(() => session.Run(options, inputs, [output]), ct, t => _inRun += t);
+    private IDisposableReadOnlyCollection<OrtValue> Run(InferenceSession session, RunOptions options, string[] inputNames, OrtValue[] inputs, string output, CancellationToken ct) =>
+        OnnxCall.Run(() => session.Run(options, inputNames, inputs, [output]), ct, t => _inRun += t);
 }
