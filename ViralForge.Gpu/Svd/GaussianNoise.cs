@@ -17,15 +17,13 @@ public sealed class GaussianNoise(long seed)
     private ulong _state = (ulong)seed;
 
     /// <summary>Writes scale · N(0, 1) values into <paramref name="target"/>; each call draws fresh keys from the seed.</summary>
-    public void Fill(float[] target, double scale) => Fill(target.AsMemory(), scale);
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Fill(Memory<float> target, double scale)
+    public void Fill(float[] target, double scale)
     {
         var (key1, key2) = NextKeys();
         if (scale == 0)
         {
-            target.Span.Clear();
+            Array.Clear(target);
             return;
         }
         // Pair i gives target[i] (cosine) and target[half + i] (sine).
@@ -39,7 +37,7 @@ public sealed class GaussianNoise(long seed)
             for (var chunk = task * ChunksPerTask; chunk < end; chunk++)
             {
                 var start = chunk * Chunk;
-                FillPairs(target.Span, half, start, Math.Min(Chunk, half - start), key1, key2, factor);
+                FillPairs(target, half, start, Math.Min(Chunk, half - start), key1, key2, factor);
             }
         });
     }
