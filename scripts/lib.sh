@@ -45,7 +45,8 @@ vf_free_port() {
 # Runs a command as the PostgreSQL OS user: PostgreSQL refuses to run as root.
 vf_as_pg() {
   if [ "$(id -u)" -eq 0 ]; then
-    runuser -u "$VF_PG_USER" -- "$@"
+    # From /, which it may enter: the caller's folder may be one it cannot (a clone under /root).
+    (cd / && runuser -u "$VF_PG_USER" -- "$@")
   else
     "$@"
   fi
@@ -56,13 +57,42 @@ vf_ensure_pg_user() {
   id -u "$VF_PG_USER" >/dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin "$VF_PG_USER"
 }
 
+# vf_pg_home DIR: where the cluster for DIR really lives. As root, PostgreSQL runs as $VF_PG_USER,
+# which cannot enter a folder only root may open (a clone under /root is mode 700): such a cluster
+# lives under /var/lib/viralforge instead, and DIR becomes a link to it, so the next start finds it.
+vf_pg_home() {
+  local dir=$1 parent home
+  if [ "$(id -u)" -ne 0 ] || [ -L "$dir" ]; then
+    mkdir -p "$dir"
+    readlink -f "$dir"
+    return 0
+  fi
+  parent=$(dirname "$dir")
+  mkdir -p "$parent"
+  if vf_as_pg test -x "$parent" 2>/dev/null; then
+    mkdir -p "$dir"
+    readlink -f "$dir"
+    return 0
+  fi
+  if [ -f "$dir/data/PG_VERSION" ]; then
+    die "The PostgreSQL cluster in $dir cannot be started: its OS user $VF_PG_USER cannot enter $(readlink -f "$parent") (a folder only its owner may open). Move the clone to a folder others may enter (for example /srv or /opt), or run: chmod o+x on each folder above it."
+  fi
+  home=/var/lib/viralforge/pg-$(readlink -f "$parent" | sha256sum | cut -c1-16)
+  say "$VF_PG_USER cannot enter $(readlink -f "$parent") (only its owner may), so PostgreSQL keeps its data in $home, linked from $dir." >&2
+  mkdir -p "$home"
+  chmod 755 /var/lib/viralforge
+  rm -rf "$dir"
+  ln -s "$home" "$dir"
+  echo "$home"
+}
+
 # vf_pg_start DIR: creates (once) and starts a cluster in DIR on a free loopback port.
 # Sets VF_PG_PORT, VF_PG_PASSWORD and VF_CONNECTION.
 vf_pg_start() {
   local dir=$1 bin
   bin=$(vf_pg_bin)
   vf_ensure_pg_user
-  mkdir -p "$dir"
+  dir=$(vf_pg_home "$dir")
   if [ ! -f "$dir/data/PG_VERSION" ]; then
     say "Creating a PostgreSQL cluster in $dir…"
     mkdir -p "$dir/data" "$dir/run"
@@ -92,6 +122,8 @@ vf_pg_start() {
 vf_pg_stop() {
   local dir=$1 bin
   bin=$(vf_pg_bin)
+  [ -e "$dir" ] || return 0
+  dir=$(readlink -f "$dir")
   [ -f "$dir/data/PG_VERSION" ] || return 0
   vf_as_pg "$bin/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
 }

@@ -16,6 +16,19 @@ public static class TestEnvironment
     public static string Scratch =>
         Environment.GetEnvironmentVariable("VIRALFORGE_TEST_SCRATCH") is { Length: > 0 } s ? s : Path.GetTempPath();
 
+    /// <summary>The clone the tests were built from (the folder holding ViralForge.sln).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ViralForge.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException("No ViralForge.sln above the test folder.");
+    }
+
     public static string NewFolder(string name)
     {
         var path = Path.Combine(Scratch, $"{name}-{Guid.NewGuid():N}"[..Math.Min(name.Length + 13, 60)]);

@@ -6,18 +6,8 @@ namespace ViralForge.Tests.Unit;
 /// <summary>The images are not built in CI (no Docker daemon); what can drift silently is checked here.</summary>
 public sealed partial class DockerfileTests
 {
-    private static string Dockerfile()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var path = Path.Combine(dir.FullName, "Dockerfile");
-            if (File.Exists(path) && File.Exists(Path.Combine(dir.FullName, "ViralForge.sln")))
-            {
-                return File.ReadAllText(path);
-            }
-        }
-        throw new FileNotFoundException("No Dockerfile beside ViralForge.sln above the test folder.");
-    }
+    private static string Dockerfile() =>
+        File.ReadAllText(Path.Combine(Infrastructure.TestEnvironment.RepositoryRoot(), "Dockerfile"));
 
     [Fact]
     public void The_gpu_image_carries_the_CUDA_major_version_the_onnx_runtime_provider_was_built_for()
