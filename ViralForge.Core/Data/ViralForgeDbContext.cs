@@ -18,10 +18,13 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
     public DbSet<ReviewDecision> ReviewDecisions => Set<ReviewDecision>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<Publishing.Channel> Channels => Set<Publishing.Channel>();
+    public DbSet<Publishing.Publication> Publications => Set<Publishing.Publication>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
+        builder.ApplyConfigurationsFromAssembly(typeof(ViralForgeDbContext).Assembly);
 
         builder.Entity<Video>(e =>
         {

@@ -70,8 +70,29 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<VoiceCatalog>();
         services.AddSingleton<IStageHandler, ComposeStage>();
         services.AddSingleton<IStageHandler, ReviewStage>();
-        services.AddSingleton<IStageHandler, OutboxPublishStage>();
+        services.AddSingleton<IStageHandler, PublishStage>();
+        AddPublishing(services, configuration);
         return services;
+    }
+
+    private static void AddPublishing(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PublishingOptions>().Bind(configuration.GetSection(PublishingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ChannelSecrets>();
+        services.AddSingleton<MediaLinks>();
+        services.AddSingleton<OAuthClient>();
+        services.AddSingleton<ChannelAccess>();
+        services.AddSingleton<PublishingCommands>();
+        services.AddSingleton<PublicationQueue>();
+        services.AddSingleton<PublicationRunner>();
+        services.AddTransient<PublicationJob>();
+        services.AddSingleton<IPublisher, OutboxPublisher>();
+        services.AddSingleton<IPublisher, WebhookPublisher>();
+        services.AddSingleton<IPublisher, YouTubePublisher>();
+        services.AddHttpClient(OAuthClient.HttpClientName);
+        services.AddHttpClient(WebhookPublisher.HttpClientName);
+        // Uploads are long; each chunk is bounded by the publisher and the job's cancellation instead.
+        services.AddHttpClient(YouTubePublisher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
     }
 
     public static Action<DbContextOptionsBuilder> ConfigureDb(string connectionString) =>

@@ -13,6 +13,7 @@ public sealed class PipelineCommands(
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     PipelineScheduler scheduler,
     StageEnqueuer enqueuer,
+    Publishing.PublishingCommands publishing,
     TimeProvider time)
 {
     public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, string actor, CancellationToken ct)
@@ -220,7 +221,11 @@ public sealed class PipelineCommands(
         return await RetryAsync(videoId, stage, scene, new JsonObject { ["pick"] = candidateId.ToString() }, actor, ct);
     }
 
-    public async Task ApproveAsync(Guid videoId, string reviewer, DateTimeOffset? publishAt, CancellationToken ct)
+    /// <summary>
+    /// A reviewer's approval: the video's publications are planned (chosen or default channels, at the
+    /// next free slot, a chosen time, or now) in the same transaction, and the Publish stage (the gate) starts.
+    /// </summary>
+    public async Task ApproveAsync(Guid videoId, string reviewer, Publishing.PublishPlan? plan, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
@@ -233,18 +238,23 @@ public sealed class PipelineCommands(
         review.Error = null;
         db.ReviewDecisions.Add(new ReviewDecision { VideoId = videoId, Outcome = ReviewOutcome.Approved, Reviewer = reviewer });
         var script = ScriptDocument.Parse(video.ScriptJson).Script!;
-        var created = await scheduler.CreateSuccessorsAsync(db, video, script, live, review, ct);
-        if (publishAt is { } at)
+        List<Publishing.Publication> publications;
+        try
         {
-            foreach (var publish in created.Where(r => r.Stage == StageKind.Publish))
-            {
-                publish.NotBefore = at;
-                publish.ParametersJson = new JsonObject { ["publishAt"] = at }.ToJsonString();
-            }
+            publications = await publishing.ScheduleAsync(db, videoId, plan ?? new Publishing.PublishPlan(null), reviewer, ct);
         }
+        catch (Publishing.PublishingException ex)
+        {
+            throw new PipelineCommandException(ex.Message);
+        }
+        var created = await scheduler.CreateSuccessorsAsync(db, video, script, live, review, ct);
         video.Status = VideoStatusRules.From(live);
         video.UpdatedAt = time.GetUtcNow();
-        Audit(db, reviewer, "video.approve", videoId.ToString(), new { publishAt });
+        Audit(db, reviewer, "video.approve", videoId.ToString(), new
+        {
+            slot = (plan?.Slot ?? Publishing.SlotChoice.Next).ToString(),
+            publications = publications.Select(p => new { channel = p.ChannelId, p.ScheduledFor }),
+        });
         await db.SaveChangesAsync(ct);
         await PipelineScheduler.NotifyAsync(db, review, ct);
         await tx.CommitAsync(ct);

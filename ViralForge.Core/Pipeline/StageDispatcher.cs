@@ -15,6 +15,7 @@ namespace ViralForge.Core.Pipeline;
 public sealed class StageDispatcher(
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     StageEnqueuer enqueuer,
+    Publishing.PublicationQueue publications,
     JobStorage storage,
     IOptions<PipelineOptions> options,
     TimeProvider time,
@@ -33,6 +34,11 @@ public sealed class StageDispatcher(
     [JobDisplayName("Dispatch {0}")]
     public async Task<int> DispatchAsync(StageKind stage, CancellationToken ct)
     {
+        if (stage == StageKind.Publish)
+        {
+            // The Publish stage's dispatcher also sends the publications whose slot has come (paused with it).
+            await publications.DispatchAsync(null, ct);
+        }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
 

@@ -26,6 +26,7 @@ public sealed class StageExecutor(
     ArtifactStore store,
     PipelineScheduler scheduler,
     StageEnqueuer enqueuer,
+    Publishing.PublicationQueue publications,
     ProgressPublisher progress,
     IOptions<PipelineOptions> options,
     TimeProvider time,
@@ -293,6 +294,7 @@ public sealed class StageExecutor(
     private async Task CompleteAsync(long runId, Guid lease, List<Artifact> newArtifacts, List<Guid> outputIds,
         bool awaitsPerson, string inputHash, long? reusedFrom, CancellationToken ct, ScriptDocument? newScript = null)
     {
+        Guid? releasedVideo = null;
         var created = await DbWrites.ExecuteAsync(async token =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(token);
@@ -325,11 +327,7 @@ public sealed class StageExecutor(
             }
             var script = ScriptDocument.Parse(video.ScriptJson).Script!;
             var successors = awaitsPerson ? [] : await scheduler.CreateSuccessorsAsync(db, video, script, live, run, token);
-            if (run.Stage == StageKind.Publish)
-            {
-                video.PublishedAt = run.FinishedAt;
-                video.PublishedLocation = newArtifacts.FirstOrDefault()?.MediaInfoJson;
-            }
+            releasedVideo = run.Stage == StageKind.Publish ? video.Id : null;
             video.Status = VideoStatusRules.From(live);
             video.UpdatedAt = time.GetUtcNow();
             await db.SaveChangesAsync(token);
@@ -338,6 +336,11 @@ public sealed class StageExecutor(
             return successors;
         }, ct);
         await enqueuer.EnqueueAsync(created, ct);
+        if (releasedVideo is { } released)
+        {
+            // The fast path: publications whose slot has come go out now, not at the next sweep.
+            await publications.DispatchAsync(released, ct);
+        }
     }
 
     private async Task FailAsync(StageRun claimed, Guid lease, Exception ex, bool timedOut)

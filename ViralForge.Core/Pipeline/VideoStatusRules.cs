@@ -19,7 +19,8 @@ public static class VideoStatusRules
         }
         if (Of(StageKind.Publish) is { } publish)
         {
-            return publish.Status == StageRunStatus.Succeeded ? VideoStatus.Published : VideoStatus.Approved;
+            // Published is set by the first publication that goes live, not by the gate.
+            return VideoStatus.Approved;
         }
         return Of(StageKind.Review)?.Status switch
         {

@@ -42,7 +42,8 @@ public sealed class PipelineRulesTests
         Assert.Equal(VideoStatus.AwaitingReview, VideoStatusRules.From([Run(StageKind.Review, StageRunStatus.Waiting)]));
         Assert.Equal(VideoStatus.Rejected, VideoStatusRules.From([Run(StageKind.Review, StageRunStatus.Rejected)]));
         Assert.Equal(VideoStatus.Approved, VideoStatusRules.From([Run(StageKind.Review, StageRunStatus.Succeeded), Run(StageKind.Publish, StageRunStatus.Queued)]));
-        Assert.Equal(VideoStatus.Published, VideoStatusRules.From([Run(StageKind.Publish, StageRunStatus.Succeeded)]));
+        // The gate passing is not publication: the first live publication marks the video published.
+        Assert.Equal(VideoStatus.Approved, VideoStatusRules.From([Run(StageKind.Publish, StageRunStatus.Succeeded)]));
     }
 
     [Fact]
@@ -57,5 +58,5 @@ public sealed class PipelineRulesTests
     [InlineData("Octopuses are stranger than you think!", "octopuses-are-stranger-than-you-think")]
     [InlineData("../../etc/passwd", "etc-passwd")]
     [InlineData("¡¡¡", "video")]
-    public void Outbox_names_are_safe_slugs(string title, string slug) => Assert.Equal(slug, OutboxPublishStage.Slug(title));
+    public void Outbox_names_are_safe_slugs(string title, string slug) => Assert.Equal(slug, OutboxPublisher.Slug(title));
 }

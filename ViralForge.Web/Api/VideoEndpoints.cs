@@ -29,7 +29,22 @@ public sealed record SaveDraftRequest(ScriptDocument? Script, bool Proceed);
 
 public sealed record RejectRequest(string? Reason);
 
-public sealed record ApproveRequest(DateTimeOffset? PublishAt);
+/// <summary>Channels (default ones when none) and when: <c>slot</c> "next" (the channel's next free slot), "now", or "at" with <c>publishAt</c>.</summary>
+public sealed record ApproveRequest(DateTimeOffset? PublishAt, int[]? Channels = null, string? Slot = null)
+{
+    public Core.Publishing.PublishPlan? ToPlan()
+    {
+        var slot = Slot?.ToLowerInvariant() switch
+        {
+            null or "" => PublishAt is null ? Core.Publishing.SlotChoice.Next : Core.Publishing.SlotChoice.At,
+            "next" => Core.Publishing.SlotChoice.Next,
+            "now" => Core.Publishing.SlotChoice.Now,
+            "at" => Core.Publishing.SlotChoice.At,
+            _ => throw new PipelineCommandException($"Slot “{Slot}” is not one of next, now, at."),
+        };
+        return new Core.Publishing.PublishPlan(Channels, slot, PublishAt);
+    }
+}
 
 public sealed record RetryRequest(int? Scene, JsonObject? Parameters);
 
@@ -54,7 +69,7 @@ public static class VideoEndpoints
                 Results.Ok(new { available = writer.IsAvailable, model = models.Describe(), problem = writer.IsAvailable ? null : writer.Unavailable }))
             .RequireAuthorization(Policies.View);
         api.MapPost("/videos/{id:guid}/approve", async (Guid id, ApproveRequest? body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-                await RunAsync(() => commands.ApproveAsync(id, Actor(user), body?.PublishAt, ct), id))
+                await RunAsync(() => commands.ApproveAsync(id, Actor(user), body?.ToPlan(), ct), id))
             .RequireAuthorization(Policies.Review);
         api.MapPost("/videos/{id:guid}/reject", async (Guid id, RejectRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
                 await RunAsync(() => commands.RejectAsync(id, Actor(user), body.Reason ?? "", ct), id))

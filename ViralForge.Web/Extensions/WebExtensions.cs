@@ -129,7 +129,7 @@ public static class WebExtensions
 
     private static bool IsMachinePath(PathString path) =>
         path.StartsWithSegments("/api") || path.StartsWithSegments("/media") || path.StartsWithSegments("/health")
-        || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/hangfire");
+        || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/hangfire") || path.StartsWithSegments("/public");
 
     public static WebApplication UseViralForge(this WebApplication app)
     {
@@ -148,6 +148,7 @@ public static class WebExtensions
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         app.MapVideoApi();
         app.MapMedia();
+        Publishing.PublishingEndpoints.MapPublishing(app);
         app.MapAccountEndpoints();
         app.MapHub<PipelineHub>(PipelineHub.Path);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions

@@ -17,11 +17,16 @@ public sealed record StageSummary(StageKind Stage, int Succeeded, int Total, int
 
 public sealed record VideoSummary(Guid Id, string Title, VideoStatus Status, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<StageSummary> Stages);
 
+public sealed record PublicationView(
+    long Id, int ChannelId, string Channel, string Platform, string Status, DateTimeOffset ScheduledFor, int Attempt,
+    DateTimeOffset? NextAttemptAt, double Progress, string? PlatformId, string? Url, string? Error, DateTimeOffset? PublishedAt);
+
 public sealed record ReviewView(ReviewOutcome Outcome, string Reviewer, string? Reason, DateTimeOffset DecidedAt);
 
 public sealed record VideoDetail(
     Guid Id, string Title, string Brief, VideoStatus Status, ScriptDocument Script, string? CreatedBy, DateTimeOffset CreatedAt,
-    DateTimeOffset? PublishedAt, JsonElement? Published, IReadOnlyList<StageRunView> Runs, IReadOnlyList<ReviewView> Reviews)
+    DateTimeOffset? PublishedAt, JsonElement? Published, IReadOnlyList<StageRunView> Runs, IReadOnlyList<ReviewView> Reviews,
+    IReadOnlyList<PublicationView> Publications)
 {
     public StageRunView? Live(StageKind stage, int? scene = null) => Runs.FirstOrDefault(r => r.Stage == stage && r.Scene == scene);
 
@@ -90,8 +95,20 @@ public sealed class VideoQueries(IDbContextFactory<ViralForgeDbContext> dbFactor
             runs.Select(r => new StageRunView(r.Id, r.Stage, r.SceneIndex, r.Status, r.Attempt, r.Error, r.LogTail,
                 Parse(r.ParametersJson) ?? default, r.QueuedAt, r.EnqueuedAt, r.StartedAt, r.FinishedAt, r.NextAttemptAt, r.ReusedFromRunId,
                 r.OutputArtifactIds.Where(artifacts.ContainsKey).Select(a => ToView(artifacts[a])).ToList())).ToList(),
-            reviews);
+            reviews, await PublicationsAsync(db, id, ct));
     }
+
+    public async Task<IReadOnlyList<PublicationView>> PublicationsAsync(Guid videoId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await PublicationsAsync(db, videoId, ct);
+    }
+
+    private static Task<List<PublicationView>> PublicationsAsync(ViralForgeDbContext db, Guid videoId, CancellationToken ct) =>
+        db.Publications.AsNoTracking().Where(p => p.VideoId == videoId).OrderBy(p => p.ChannelId)
+            .Select(p => new PublicationView(p.Id, p.ChannelId, p.Channel!.Name, p.Channel.Platform.ToString(), p.Status.ToString(), p.ScheduledFor,
+                p.Attempt, p.NextAttemptAt, p.Progress, p.PlatformId, p.Url, p.Error, p.PublishedAt))
+            .ToListAsync(ct);
 
     public static ArtifactView ToView(Artifact a) =>
         new(a.Id, a.Kind, a.ContentType, a.Sha256, a.Bytes, $"/media/{a.Id}", Parse(a.MediaInfoJson));

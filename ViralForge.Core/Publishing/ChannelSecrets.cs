@@ -1,0 +1,29 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.DataProtection;
+
+namespace ViralForge.Core.Publishing;
+
+public sealed record OAuthTokens(string AccessToken, string? RefreshToken, DateTimeOffset ExpiresAt, string? Scope)
+{
+    /// <summary>Refreshed a minute early, so a token never expires in the middle of a request.</summary>
+    public bool IsFresh(DateTimeOffset now) => ExpiresAt > now.AddMinutes(1);
+
+    // Records print their members; a token must never reach a log through ToString.
+    public override string ToString() => $"OAuthTokens(expires {ExpiresAt:u})";
+}
+
+public sealed record WebhookSecret(string Secret)
+{
+    public override string ToString() => "WebhookSecret(…)";
+}
+
+/// <summary>Channel secrets encrypted at rest with ASP.NET Data Protection (keys rotate; old ones still decrypt).</summary>
+public sealed class ChannelSecrets(IDataProtectionProvider provider)
+{
+    private readonly IDataProtector _protector = provider.CreateProtector("ViralForge.Channels.Secret.v1");
+
+    public string Protect<T>(T value) => _protector.Protect(JsonSerializer.Serialize(value));
+
+    public T? Unprotect<T>(string? value) where T : class =>
+        string.IsNullOrEmpty(value) ? null : JsonSerializer.Deserialize<T>(_protector.Unprotect(value));
+}

@@ -1,0 +1,57 @@
+namespace ViralForge.Core.Publishing;
+
+/// <summary>Sends one video to one platform. One implementation per platform; the runner owns retries and state.</summary>
+public interface IPublisher
+{
+    ChannelPlatform Platform { get; }
+
+    /// <summary>
+    /// Publishes, resuming from what <see cref="PublishJob.Publication"/> already records (an upload
+    /// session, a platform id). Anything the platform hands out must be saved through
+    /// <see cref="PublishJob.CheckpointAsync"/> before the next request, so a crash never sends twice.
+    /// </summary>
+    Task<PublishResult> PublishAsync(PublishJob job, CancellationToken ct);
+}
+
+/// <summary>What a publisher needs: the video's files and words, the channel, and a way to save progress.</summary>
+public sealed class PublishJob
+{
+    public required Publication Publication { get; init; }
+    public required Channel Channel { get; init; }
+    public required PublishMetadata Metadata { get; init; }
+    public required string VideoPath { get; init; }
+    public required long VideoBytes { get; init; }
+    public required string VideoSha256 { get; init; }
+    public string? PosterPath { get; init; }
+    public string? PosterContentType { get; init; }
+
+    /// <summary>The channel's OAuth access token, refreshed when needed; <c>force</c> after a 401.</summary>
+    public required Func<bool, CancellationToken, Task<string>> AccessTokenAsync { get; init; }
+
+    /// <summary>Saves the publication's resumable state (session, bytes sent, platform id, details) under the runner's lease.</summary>
+    public required Func<Action<Publication>, CancellationToken, Task> CheckpointAsync { get; init; }
+
+    /// <summary>A link to the final cut that the platform or receiver can fetch without signing in (signed, expiring, range-capable).</summary>
+    public required Func<string> MediaUrl { get; init; }
+
+    public required IProgress<double> Progress { get; init; }
+}
+
+public sealed record PublishMetadata(string Title, string Description, IReadOnlyList<string> Tags, string AiDisclosure, DateTimeOffset ScheduledFor);
+
+public sealed record PublishResult(string PlatformId, string? Url, string? Note = null);
+
+/// <summary>The platform refused for good (bad metadata, a policy); retrying the same thing cannot help.</summary>
+public sealed class PublishRejectedException(string message) : Exception(message);
+
+/// <summary>A passing failure (network, 5xx, 429); the runner retries with backoff, after <see cref="RetryAfter"/> when the platform said.</summary>
+public sealed class PublishTransientException(string message, TimeSpan? retryAfter = null, Exception? inner = null) : Exception(message, inner)
+{
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>The platform's quota for the channel is used up; the publication moves to the next day's slot.</summary>
+public sealed class PublishQuotaException(string message) : Exception(message);
+
+/// <summary>The channel's grant was revoked or expired; an admin must connect it again.</summary>
+public sealed class ChannelNeedsReconnectException(string message) : Exception(message);

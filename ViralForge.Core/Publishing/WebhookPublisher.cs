@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace ViralForge.Core.Publishing;
+
+/// <summary>
+/// Posts the publication as JSON (with a signed, expiring link to the file) to the channel's URL.
+/// Signed like Stripe's and GitHub's hooks: <c>X-ViralForge-Signature: sha256=HEX</c>, the HMAC-SHA256
+/// of "<c>{timestamp}.{body}</c>" under the channel's secret, with the timestamp in its own header so a
+/// receiver can refuse replays. The delivery id stays the same across retries, so a receiver can drop
+/// a repeat.
+/// </summary>
+public sealed class WebhookPublisher(IHttpClientFactory http, ChannelSecrets secrets, IOptions<PublishingOptions> options, TimeProvider time) : IPublisher
+{
+    public const string HttpClientName = "webhook";
+
+    public ChannelPlatform Platform => ChannelPlatform.Webhook;
+
+    public async Task<PublishResult> PublishAsync(PublishJob job, CancellationToken ct)
+    {
+        var url = ChannelSettings.Text(job.Channel, "url") is { } u && Uri.TryCreate(u, UriKind.Absolute, out var parsed) && parsed.Scheme is "https" or "http"
+            ? parsed
+            : throw new PublishRejectedException($"“{job.Channel.Name}” has no valid webhook URL; set one on the Channels page.");
+        var secret = secrets.Unprotect<WebhookSecret>(job.Channel.ProtectedSecret)?.Secret
+            ?? throw new PublishRejectedException($"“{job.Channel.Name}” has no signing secret; set one on the Channels page.");
+        var delivery = $"publication-{job.Publication.Id}";
+        var body = JsonSerializer.Serialize(new
+        {
+            @event = "video.published",
+            delivery,
+            videoId = job.Publication.VideoId,
+            channel = job.Channel.Name,
+            title = job.Metadata.Title,
+            description = job.Metadata.Description,
+            hashtags = job.Metadata.Tags,
+            aiGenerated = true,
+            aiDisclosure = job.Metadata.AiDisclosure,
+            file = new { url = job.MediaUrl(), contentType = "video/mp4", bytes = job.VideoBytes, sha256 = job.VideoSha256 },
+        });
+        var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-ViralForge-Delivery", delivery);
+        request.Headers.Add("X-ViralForge-Timestamp", timestamp);
+        request.Headers.Add("X-ViralForge-Signature", "sha256=" + Sign(secret, timestamp, body));
+        HttpResponseMessage response;
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            cts.CancelAfter(TimeSpan.FromSeconds(options.Value.Webhook.TimeoutSeconds));
+            response = await http.CreateClient(HttpClientName).SendAsync(request, cts.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            throw new PublishTransientException($"The webhook at {url.Host} could not be reached ({(ex is TaskCanceledException ? "timed out" : ex.GetType().Name)}).", null, ex);
+        }
+        using (response)
+        {
+            var code = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                job.Progress.Report(1);
+                return new PublishResult(delivery, await ReceiverUrlAsync(response, ct) ?? url.GetLeftPart(UriPartial.Authority));
+            }
+            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || code >= 500)
+            {
+                throw new PublishTransientException($"The webhook at {url.Host} answered {code}.", response.Headers.RetryAfter?.Delta);
+            }
+            throw new PublishRejectedException($"The webhook at {url.Host} refused the video ({code} {response.ReasonPhrase}).");
+        }
+    }
+
+    public static string Sign(string secret, string timestamp, string body) =>
+        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
+
+    /// <summary>A receiver may answer {"url": "…"} with where the video now lives.</summary>
+    private static async Task<string?> ReceiverUrlAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        try
+        {
+            var text = await response.Content.ReadAsStringAsync(ct);
+            using var doc = JsonDocument.Parse(text.Length > 65536 ? "{}" : text);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("url", out var u)
+                && u.ValueKind == JsonValueKind.String && Uri.TryCreate(u.GetString(), UriKind.Absolute, out var link) && link.Scheme is "https" or "http"
+                ? link.ToString() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
