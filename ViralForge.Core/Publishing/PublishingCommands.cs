@@ -152,6 +152,33 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
         return result;
     }
 
+    /// <summary>An approved video goes out on more channels (its review and gate already passed).</summary>
+    public async Task<List<Publication>> AddAsync(Guid videoId, PublishPlan plan, string actor, CancellationToken ct)
+    {
+        if (plan.ChannelIds is not { Count: > 0 })
+        {
+            throw new PublishingException("Pick at least one channel.");
+        }
+        List<Publication> added;
+        await using (var db = await dbFactory.CreateDbContextAsync(ct))
+        {
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var video = await Pipeline.PipelineScheduler.LockVideoAsync(db, videoId, ct);
+            var approved = await db.StageRuns.AnyAsync(r => r.VideoId == videoId && r.SupersededAt == null
+                && r.Stage == Pipeline.StageKind.Review && r.Status == StageRunStatus.Succeeded, ct);
+            if (!approved)
+            {
+                throw new PublishingException("Only an approved video can be published to more channels; approve it first.");
+            }
+            added = await ScheduleAsync(db, video.Id, plan, actor, ct);
+            db.AuditLog.Add(new AuditEntry { Actor = actor, Action = "publication.add", Subject = videoId.ToString(), DetailsJson = JsonSerializer.Serialize(new { channels = plan.ChannelIds, slot = plan.Slot.ToString() }) });
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        }
+        await queue.DispatchAsync(videoId, ct);
+        return added;
+    }
+
     /// <summary>When a channel's other publications (pending or out) go, for slot and cap planning.</summary>
     internal static async Task<List<DateTimeOffset>> TakenAsync(ViralForgeDbContext db, int channelId, long? except, DateTimeOffset now, CancellationToken ct)
     {

@@ -31,25 +31,8 @@ public sealed class LoopbackChatServer : IAsyncDisposable
         {
             _script.Enqueue(b);
         }
-        // A free port: bind, and try again if another test took it first. A listener that failed to
-        // start is closed by HttpListener, so each try needs a new one.
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = Random.Shared.Next(20000, 60000);
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                _listener = listener;
-                Endpoint = $"http://127.0.0.1:{port}/v1";
-                break;
-            }
-            catch (HttpListenerException) when (attempt < 20)
-            {
-                listener.Close();
-            }
-        }
+        (_listener, var port) = LoopbackListener.Start();
+        Endpoint = $"http://127.0.0.1:{port}/v1";
         _loop = Task.Run(LoopAsync);
     }
 
@@ -99,7 +82,7 @@ public sealed class LoopbackChatServer : IAsyncDisposable
             switch (behaviour)
             {
                 case Answer a:
-                    await WriteAsync(response, 200, JsonSerializer.Serialize(new
+                    await LoopbackListener.WriteJsonAsync(response, 200, JsonSerializer.Serialize(new
                     {
                         id = "chatcmpl-" + Guid.NewGuid().ToString("N")[..8],
                         @object = "chat.completion",
@@ -114,10 +97,10 @@ public sealed class LoopbackChatServer : IAsyncDisposable
                     {
                         response.Headers["Retry-After"] = s.RetryAfter;
                     }
-                    await WriteAsync(response, s.Code, """{"error":{"message":"scripted failure","type":"server_error"}}""");
+                    await LoopbackListener.WriteJsonAsync(response, s.Code, """{"error":{"message":"scripted failure","type":"server_error"}}""");
                     break;
                 case Raw r:
-                    await WriteAsync(response, 200, r.Body);
+                    await LoopbackListener.WriteJsonAsync(response, 200, r.Body);
                     break;
                 case Hang:
                     await Task.Delay(Timeout.Infinite, _stop.Token);
@@ -128,16 +111,6 @@ public sealed class LoopbackChatServer : IAsyncDisposable
         {
             // The client gave up (a timeout test) or the server is stopping.
         }
-    }
-
-    private static async Task WriteAsync(HttpListenerResponse response, int status, string json)
-    {
-        var bytes = Encoding.UTF8.GetBytes(json);
-        response.StatusCode = status;
-        response.ContentType = "application/json";
-        response.ContentLength64 = bytes.Length;
-        await response.OutputStream.WriteAsync(bytes);
-        response.Close();
     }
 
     public async ValueTask DisposeAsync()

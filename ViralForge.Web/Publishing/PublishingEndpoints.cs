@@ -43,6 +43,23 @@ public static class PublishingEndpoints
         api.MapGet("/videos/{id:guid}/publications", async (Guid id, Videos.VideoQueries queries, CancellationToken ct) =>
                 Results.Ok(await queries.PublicationsAsync(id, ct)))
             .RequireAuthorization(Policies.View);
+        api.MapPost("/videos/{id:guid}/publications", async (Guid id, Api.ApproveRequest body, PublishingCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+            {
+                try
+                {
+                    var added = await commands.AddAsync(id, body.ToPlan()!, Api.VideoEndpoints.Actor(user), ct);
+                    return Results.Accepted($"/api/videos/{id}/publications", added.Select(p => new { p.Id, p.ChannelId, p.ScheduledFor, status = p.Status.ToString() }));
+                }
+                catch (KeyNotFoundException)
+                {
+                    return Results.Problem($"Video {id} does not exist.", statusCode: StatusCodes.Status404NotFound);
+                }
+                catch (Exception ex) when (ex is PublishingException or Core.Pipeline.PipelineCommandException)
+                {
+                    return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+                }
+            })
+            .RequireAuthorization(Policies.Review);
         api.MapPost("/publications/{id:long}/retry", async (long id, PublishingCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
             {
                 try

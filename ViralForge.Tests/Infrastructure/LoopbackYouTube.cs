@@ -1,0 +1,340 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Web;
+
+namespace ViralForge.Tests.Infrastructure;
+
+/// <summary>
+/// A stand-in for Google's OAuth token endpoint and YouTube's upload API, speaking their wire
+/// protocol: authorization code with PKCE and refresh (<c>invalid_grant</c> when revoked), bearer
+/// tokens (401 when expired), <c>videos.insert</c> as a resumable upload (session URI in
+/// <c>Location</c>, chunks with <c>Content-Range</c>, 308 with <c>Range: bytes=0-N</c>, status queries
+/// with <c>bytes */N</c>, 200 with the video resource when complete), <c>thumbnails.set</c>, and
+/// YouTube's error body (403 <c>quotaExceeded</c>). Tests can drop a connection mid-chunk or hold a
+/// phase open while they kill the studio.
+/// </summary>
+public sealed class LoopbackYouTube : IAsyncDisposable
+{
+    public const string ClientId = "loopback-client";
+    public const string ClientSecret = "loopback-secret-value";
+
+    private readonly HttpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly ConcurrentDictionary<string, (string Challenge, string RedirectUri)> _codes = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _accessTokens = new();
+    private readonly ConcurrentDictionary<string, bool> _refreshTokens = new();
+    private readonly ConcurrentDictionary<string, Session> _sessions = new();
+    private int _counter;
+
+    public sealed class Session
+    {
+        public required JsonObject Metadata { get; init; }
+        public required long Total { get; init; }
+        public MemoryStream Received { get; } = new();
+        public string? VideoId { get; set; }
+    }
+
+    public sealed record Video(string Id, JsonObject Metadata, byte[] Bytes);
+
+    public LoopbackYouTube()
+    {
+        (_listener, var port) = LoopbackListener.Start();
+        BaseUrl = $"http://127.0.0.1:{port}/";
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public string BaseUrl { get; }
+
+    public ConcurrentQueue<Video> Videos { get; } = new();
+    public ConcurrentDictionary<string, int> Thumbnails { get; } = new();
+    public ConcurrentQueue<string> TokenRequests { get; } = new();
+    public IReadOnlyCollection<string> IssuedAccessTokens => _accessTokens.Keys.ToList();
+    public IReadOnlyCollection<string> IssuedRefreshTokens => _refreshTokens.Keys.ToList();
+    public int UploadStarts => _starts;
+    private int _starts;
+
+    /// <summary>Answer every upload start with 403 quotaExceeded.</summary>
+    public bool QuotaExceeded { get; set; }
+
+    /// <summary>Drop the connection in the middle of the next this-many chunks (keeping what arrived).</summary>
+    public int DropNextChunks { get; set; }
+
+    /// <summary>Hold the response to the next chunk ("chunk") or to the final chunk after the video exists ("final") until released.</summary>
+    public string? HoldPhase { get; set; }
+    public TaskCompletionSource Held { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Release()
+    {
+        _release.TrySetResult();
+        _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        Held = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    public void RevokeAll()
+    {
+        foreach (var key in _refreshTokens.Keys)
+        {
+            _refreshTokens[key] = false;
+        }
+        _accessTokens.Clear();
+    }
+
+    public void ExpireAccessTokens() => _accessTokens.Clear();
+
+    /// <summary>What a person does at the consent screen: the authorize URL redirects back with a code.</summary>
+    public string Consent(string authorizeUrl)
+    {
+        var query = HttpUtility.ParseQueryString(new Uri(authorizeUrl).Query);
+        Assert.Equal("code", query["response_type"]);
+        Assert.Equal(ClientId, query["client_id"]);
+        Assert.Equal("S256", query["code_challenge_method"]);
+        Assert.Contains("youtube.upload", query["scope"]);
+        var code = "code-" + Interlocked.Increment(ref _counter);
+        _codes[code] = (query["code_challenge"]!, query["redirect_uri"]!);
+        return $"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}";
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await HandleAsync(context);
+                }
+                catch (Exception)
+                {
+                    // The studio was killed mid-request, or the test dropped the connection on purpose.
+                }
+            });
+        }
+    }
+
+    private async Task HandleAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        var path = request.Url!.AbsolutePath;
+        if (path == "/token" && request.HttpMethod == "POST")
+        {
+            await TokenAsync(context);
+            return;
+        }
+        var bearer = request.Headers["Authorization"] is { } auth && auth.StartsWith("Bearer ", StringComparison.Ordinal) ? auth[7..] : null;
+        if (bearer is null || !_accessTokens.TryGetValue(bearer, out var expires) || expires < DateTimeOffset.UtcNow)
+        {
+            await Error(context.Response, 401, "authError", "Invalid Credentials");
+            return;
+        }
+        if (path == "/upload/youtube/v3/videos" && request.HttpMethod == "POST")
+        {
+            await StartAsync(context);
+        }
+        else if (path.StartsWith("/upload/session/", StringComparison.Ordinal) && request.HttpMethod == "PUT")
+        {
+            await ChunkAsync(context, path["/upload/session/".Length..]);
+        }
+        else if (path == "/upload/youtube/v3/thumbnails/set" && request.HttpMethod == "POST")
+        {
+            var id = request.QueryString["videoId"]!;
+            using var body = new MemoryStream();
+            await request.InputStream.CopyToAsync(body);
+            Thumbnails[id] = (int)body.Length;
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, """{"kind":"youtube#thumbnailSetResponse","items":[{}]}""");
+        }
+        else
+        {
+            await Error(context.Response, 404, "notFound", "Not Found");
+        }
+    }
+
+    private async Task TokenAsync(HttpListenerContext context)
+    {
+        using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+        var form = HttpUtility.ParseQueryString(await reader.ReadToEndAsync());
+        TokenRequests.Enqueue(form["grant_type"] ?? "");
+        if (form["client_id"] != ClientId || form["client_secret"] != ClientSecret)
+        {
+            await LoopbackListener.WriteJsonAsync(context.Response, 401, """{"error":"invalid_client"}""");
+            return;
+        }
+        if (form["grant_type"] == "authorization_code")
+        {
+            // PKCE: the verifier must hash to the challenge the authorize request carried.
+            if (!_codes.TryRemove(form["code"] ?? "", out var issued) || issued.RedirectUri != form["redirect_uri"]
+                || Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(form["code_verifier"] ?? ""))) != issued.Challenge)
+            {
+                await LoopbackListener.WriteJsonAsync(context.Response, 400, """{"error":"invalid_grant","error_description":"Bad code or verifier."}""");
+                return;
+            }
+            var refresh = "refresh-" + Guid.NewGuid().ToString("N");
+            _refreshTokens[refresh] = true;
+            await IssueAsync(context.Response, refresh);
+            return;
+        }
+        if (form["grant_type"] == "refresh_token" && _refreshTokens.TryGetValue(form["refresh_token"] ?? "", out var valid) && valid)
+        {
+            await IssueAsync(context.Response, null);
+            return;
+        }
+        await LoopbackListener.WriteJsonAsync(context.Response, 400, """{"error":"invalid_grant","error_description":"Token has been expired or revoked."}""");
+    }
+
+    private async Task IssueAsync(HttpListenerResponse response, string? refresh)
+    {
+        var access = "access-" + Guid.NewGuid().ToString("N");
+        _accessTokens[access] = DateTimeOffset.UtcNow.AddHours(1);
+        var body = new JsonObject { ["access_token"] = access, ["expires_in"] = 3599, ["token_type"] = "Bearer", ["scope"] = "https://www.googleapis.com/auth/youtube.upload" };
+        if (refresh is not null)
+        {
+            body["refresh_token"] = refresh;
+        }
+        await LoopbackListener.WriteJsonAsync(response, 200, body.ToJsonString());
+    }
+
+    private async Task StartAsync(HttpListenerContext context)
+    {
+        var request = context.Request;
+        Assert.Equal("resumable", request.QueryString["uploadType"]);
+        Assert.Contains("status", request.QueryString["part"]);
+        if (QuotaExceeded)
+        {
+            await Error(context.Response, 403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.");
+            return;
+        }
+        using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
+        var metadata = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
+        var total = long.Parse(request.Headers["X-Upload-Content-Length"]!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("video/mp4", request.Headers["X-Upload-Content-Type"]);
+        var id = Guid.NewGuid().ToString("N");
+        _sessions[id] = new Session { Metadata = metadata, Total = total };
+        Interlocked.Increment(ref _starts);
+        context.Response.StatusCode = 200;
+        context.Response.AddHeader("Location", $"{BaseUrl}upload/session/{id}?upload_id={id}");
+        context.Response.ContentLength64 = 0;
+        context.Response.Close();
+    }
+
+    private async Task ChunkAsync(HttpListenerContext context, string sessionId)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        if (!_sessions.TryGetValue(sessionId, out var session))
+        {
+            await Error(response, 404, "notFound", "The upload session does not exist.");
+            return;
+        }
+        var range = request.Headers["Content-Range"] ?? "";
+        if (range.StartsWith("bytes */", StringComparison.Ordinal))
+        {
+            // A status query.
+            await using (var _ = request.InputStream)
+            {
+            }
+            await AnswerStatusAsync(response, session);
+            return;
+        }
+        var span = range["bytes ".Length..].Split('/')[0].Split('-');
+        var first = long.Parse(span[0], System.Globalization.CultureInfo.InvariantCulture);
+        var last = long.Parse(span[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(session.Received.Length, first);
+        var length = (int)(last - first + 1);
+        var buffer = new byte[length];
+        if (DropNextChunks > 0 && length > 1)
+        {
+            DropNextChunks--;
+            var half = length / 2;
+            await request.InputStream.ReadExactlyAsync(buffer.AsMemory(0, half));
+            // Like YouTube, keep what arrived (rounded down to 256 KiB), then lose the connection.
+            var kept = half / (256 * 1024) * (256 * 1024);
+            session.Received.Write(buffer, 0, kept);
+            response.Abort();
+            return;
+        }
+        await request.InputStream.ReadExactlyAsync(buffer);
+        if (HoldPhase == "chunk")
+        {
+            HoldPhase = null;
+            Held.TrySetResult();
+            await _release.Task.WaitAsync(_stop.Token);
+            response.Abort();
+            return;
+        }
+        session.Received.Write(buffer);
+        if (session.Received.Length == session.Total && session.VideoId is null)
+        {
+            session.VideoId = "yt" + Interlocked.Increment(ref _counter).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+            Videos.Enqueue(new Video(session.VideoId, session.Metadata, session.Received.ToArray()));
+            if (HoldPhase == "final")
+            {
+                HoldPhase = null;
+                Held.TrySetResult();
+                await _release.Task.WaitAsync(_stop.Token);
+                response.Abort();
+                return;
+            }
+        }
+        await AnswerStatusAsync(response, session);
+    }
+
+    private static async Task AnswerStatusAsync(HttpListenerResponse response, Session session)
+    {
+        if (session.VideoId is { } id)
+        {
+            await LoopbackListener.WriteJsonAsync(response, 200, new JsonObject
+            {
+                ["kind"] = "youtube#video",
+                ["id"] = id,
+                ["snippet"] = session.Metadata["snippet"]?.DeepClone(),
+                ["status"] = new JsonObject { ["uploadStatus"] = "uploaded" },
+            }.ToJsonString());
+            return;
+        }
+        response.StatusCode = 308;
+        if (session.Received.Length > 0)
+        {
+            response.AddHeader("Range", $"bytes=0-{session.Received.Length - 1}");
+        }
+        response.ContentLength64 = 0;
+        response.Close();
+    }
+
+    private static Task Error(HttpListenerResponse response, int code, string reason, string message) =>
+        LoopbackListener.WriteJsonAsync(response, code, JsonSerializer.Serialize(new
+        {
+            error = new { code, message, errors = new[] { new { message, domain = reason == "quotaExceeded" ? "youtube.quota" : "global", reason } } },
+        }));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _release.TrySetResult();
+        _listener.Stop();
+        _listener.Close();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception)
+        {
+        }
+    }
+}
