@@ -25,7 +25,7 @@ public static class SlotPlanner
         {
             case SlotChoice.Now:
             case SlotChoice.At:
-                var when = choice == SlotChoice.Now ? now : at ?? throw new PublishingException("Say when to publish.");
+                var when = (choice == SlotChoice.Now ? now : at ?? throw new PublishingException("Say when to publish.")).ToUniversalTime();
                 if (when < now.AddMinutes(-1) && choice == SlotChoice.At)
                 {
                     throw new PublishingException($"{when:u} is in the past; pick a later time or “now”.");

@@ -120,6 +120,7 @@ public sealed class SlotSchedule
         }
         // Repeated at fall-back: the first occurrence has the larger (daylight) offset.
         var offset = Zone.IsAmbiguousTime(local) ? Zone.GetAmbiguousTimeOffsets(local).Max() : Zone.GetUtcOffset(local);
-        return new DateTimeOffset(local, offset);
+        // Stored and compared in UTC (PostgreSQL's timestamptz takes offset 0 only).
+        return new DateTimeOffset(local, offset).ToUniversalTime();
     }
 }
