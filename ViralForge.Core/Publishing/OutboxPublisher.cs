@@ -18,25 +18,16 @@ public sealed partial class OutboxPublisher(IOptions<StorageOptions> options, Ti
         var outbox = Path.GetFullPath(ChannelSettings.Text(job.Channel, "folder") ?? options.Value.OutboxPath);
         Directory.CreateDirectory(outbox);
         var name = $"{Slug(job.Metadata.Title)}-{job.Publication.VideoId.ToString("N")[..8]}";
-        var sidecar = new
-        {
-            videoId = job.Publication.VideoId,
-            channel = job.Channel.Name,
-            title = job.Metadata.Title,
-            description = job.Metadata.Description,
-            hashtags = job.Metadata.Tags,
-            aiGenerated = true,
-            aiDisclosure = job.Metadata.AiDisclosure,
-            file = name + ".mp4",
-            sha256 = job.VideoSha256,
-            bytes = job.VideoBytes,
-            publishedAt = time.GetUtcNow(),
-        };
+        var sidecar = job.Metadata.Describe(job);
+        sidecar["file"] = name + ".mp4";
+        sidecar["sha256"] = job.VideoSha256;
+        sidecar["bytes"] = job.VideoBytes;
+        sidecar["publishedAt"] = time.GetUtcNow();
         var mp4 = Path.Combine(outbox, name + ".mp4");
         var json = Path.Combine(outbox, name + ".json");
         await CopyAtomicallyAsync(job.VideoPath, mp4, job.Progress, ct);
         var temp = json + ".part";
-        await File.WriteAllTextAsync(temp, JsonSerializer.Serialize(sidecar, new JsonSerializerOptions { WriteIndented = true }), ct);
+        await File.WriteAllTextAsync(temp, sidecar.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), ct);
         File.Move(temp, json, overwrite: true);
         return new PublishResult(name, mp4);
     }

@@ -37,7 +37,20 @@ public sealed class PublishJob
     public required IProgress<double> Progress { get; init; }
 }
 
-public sealed record PublishMetadata(string Title, string Description, IReadOnlyList<string> Tags, string AiDisclosure, DateTimeOffset ScheduledFor);
+public sealed record PublishMetadata(string Title, string Description, IReadOnlyList<string> Tags, string AiDisclosure, DateTimeOffset ScheduledFor)
+{
+    /// <summary>What a folder sidecar or a webhook says of the video; each adds where the file is.</summary>
+    public System.Text.Json.Nodes.JsonObject Describe(PublishJob job) => new()
+    {
+        ["videoId"] = job.Publication.VideoId,
+        ["channel"] = job.Channel.Name,
+        ["title"] = Title,
+        ["description"] = Description,
+        ["hashtags"] = new System.Text.Json.Nodes.JsonArray([.. Tags.Select(t => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(t))]),
+        ["aiGenerated"] = true,
+        ["aiDisclosure"] = AiDisclosure,
+    };
+}
 
 public sealed record PublishResult(string PlatformId, string? Url, string? Note = null);
 

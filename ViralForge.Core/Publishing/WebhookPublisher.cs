@@ -28,19 +28,17 @@ public sealed class WebhookPublisher(IHttpClientFactory http, ChannelSecrets sec
         var secret = secrets.Unprotect<WebhookSecret>(job.Channel.ProtectedSecret)?.Secret
             ?? throw new PublishRejectedException($"“{job.Channel.Name}” has no signing secret; set one on the Channels page.");
         var delivery = $"publication-{job.Publication.Id}";
-        var body = JsonSerializer.Serialize(new
+        var payload = job.Metadata.Describe(job);
+        payload["event"] = "video.published";
+        payload["delivery"] = delivery;
+        payload["file"] = new System.Text.Json.Nodes.JsonObject
         {
-            @event = "video.published",
-            delivery,
-            videoId = job.Publication.VideoId,
-            channel = job.Channel.Name,
-            title = job.Metadata.Title,
-            description = job.Metadata.Description,
-            hashtags = job.Metadata.Tags,
-            aiGenerated = true,
-            aiDisclosure = job.Metadata.AiDisclosure,
-            file = new { url = job.MediaUrl(), contentType = "video/mp4", bytes = job.VideoBytes, sha256 = job.VideoSha256 },
-        });
+            ["url"] = job.MediaUrl(),
+            ["contentType"] = "video/mp4",
+            ["bytes"] = job.VideoBytes,
+            ["sha256"] = job.VideoSha256,
+        };
+        var body = payload.ToJsonString();
         var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("X-ViralForge-Delivery", delivery);

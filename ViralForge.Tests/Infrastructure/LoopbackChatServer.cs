@@ -33,7 +33,7 @@ public sealed class LoopbackChatServer : IAsyncDisposable
         }
         (_listener, var port) = LoopbackListener.Start();
         Endpoint = $"http://127.0.0.1:{port}/v1";
-        _loop = Task.Run(LoopAsync);
+        _loop = Task.Run(() => LoopbackListener.ServeAsync(_listener, HandleAsync, _stop.Token));
     }
 
     public string Endpoint { get; } = "";
@@ -45,23 +45,6 @@ public sealed class LoopbackChatServer : IAsyncDisposable
     public Behaviour Otherwise { get; set; } = new Status(500);
 
     public ConcurrentQueue<Received> Requests { get; } = new();
-
-    private async Task LoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(() => HandleAsync(context));
-        }
-    }
 
     private async Task HandleAsync(HttpListenerContext context)
     {

@@ -26,6 +26,34 @@ public static class LoopbackListener
         }
     }
 
+    /// <summary>Accepts requests until <paramref name="stop"/>, each handled on its own; a handler's failure (a client gone) ends only that request.</summary>
+    public static async Task ServeAsync(HttpListener listener, Func<HttpListenerContext, Task> handle, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await listener.GetContextAsync();
+            }
+            catch (Exception) when (stop.IsCancellationRequested)
+            {
+                return;
+            }
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await handle(context);
+                }
+                catch (Exception)
+                {
+                    // The client went away (killed, timed out) or the test dropped the connection on purpose.
+                }
+            });
+        }
+    }
+
     public static async Task WriteJsonAsync(HttpListenerResponse response, int status, string json)
     {
         var bytes = System.Text.Encoding.UTF8.GetBytes(json);

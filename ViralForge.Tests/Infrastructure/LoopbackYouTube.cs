@@ -45,7 +45,7 @@ public sealed class LoopbackYouTube : IAsyncDisposable
     {
         (_listener, var port) = LoopbackListener.Start();
         BaseUrl = $"http://127.0.0.1:{port}/";
-        _loop = Task.Run(LoopAsync);
+        _loop = Task.Run(() => LoopbackListener.ServeAsync(_listener, HandleAsync, _stop.Token));
     }
 
     public string BaseUrl { get; }
@@ -98,33 +98,6 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         var code = "code-" + Interlocked.Increment(ref _counter);
         _codes[code] = (query["code_challenge"]!, query["redirect_uri"]!);
         return $"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}";
-    }
-
-    private async Task LoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            _ = Task.Run(async () =>
-            {
-                try
-                {
-                    await HandleAsync(context);
-                }
-                catch (Exception)
-                {
-                    // The studio was killed mid-request, or the test dropped the connection on purpose.
-                }
-            });
-        }
     }
 
     private async Task HandleAsync(HttpListenerContext context)
