@@ -90,7 +90,6 @@ public sealed class PipelineScheduler(TimeProvider time)
             ParametersJson = parameters.ToJsonString(),
             CreatedAt = now,
             QueuedAt = now,
-            NotBefore = stage == StageKind.Publish && parameters["publishAt"] is JsonValue at && at.TryGetValue<DateTimeOffset>(out var when) ? when : null,
         };
     }
 

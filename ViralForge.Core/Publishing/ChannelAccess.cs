@@ -36,12 +36,14 @@ public sealed class ChannelAccess(
         }
         if (tokens.RefreshToken is null)
         {
-            await MarkNeedsReconnectAsync(db, channel, "The saved grant has no refresh token: connect the channel again.", ct);
+            const string reason = "The saved grant has no refresh token: connect the channel again.";
+            await MarkNeedsReconnectAsync(db, channel, reason, ct);
+            throw new ChannelNeedsReconnectException(reason);
         }
         var provider = ProviderFor(channel.Platform) ?? throw new PublishRejectedException($"{channel.Platform} has no OAuth provider.");
         try
         {
-            var fresh = await oauth.RefreshAsync(provider, tokens.RefreshToken!, ct);
+            var fresh = await oauth.RefreshAsync(provider, tokens.RefreshToken, ct);
             channel.ProtectedSecret = secrets.Protect(fresh);
             await db.SaveChangesAsync(ct);
             log.LogInformation("Refreshed the access token of channel {ChannelId}.", channel.Id);
@@ -61,6 +63,5 @@ public sealed class ChannelAccess(
         db.AuditLog.Add(new AuditEntry { Actor = "studio", Action = "channel.needs-reconnect", Subject = channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), DetailsJson = null });
         await db.SaveChangesAsync(ct);
         log.LogWarning("Channel {ChannelId} needs to be connected again: {Reason}", channel.Id, reason);
-        throw new ChannelNeedsReconnectException(reason);
     }
 }

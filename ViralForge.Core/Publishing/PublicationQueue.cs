@@ -24,8 +24,6 @@ public sealed class PublicationQueue(
     // A job that was enqueued but has not claimed its row within this long is enqueued again (the claim makes a repeat a no-op).
     private static readonly TimeSpan RequeueAfter = TimeSpan.FromSeconds(30);
 
-    public static readonly PublicationStatus[] Active = [PublicationStatus.Scheduled, PublicationStatus.Uploading, PublicationStatus.Processing];
-
     /// <summary>Due publications: the filter shared by the dispatcher and the runner's claim.</summary>
     public static Expression<Func<Publication, bool>> IsDue(ViralForgeDbContext db, DateTimeOffset now, DateTimeOffset staleBefore) =>
         p => (p.Status == PublicationStatus.Scheduled || p.Status == PublicationStatus.Uploading || p.Status == PublicationStatus.Processing)

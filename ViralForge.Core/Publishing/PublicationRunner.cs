@@ -31,13 +31,13 @@ public sealed class PublicationRunner(
     public async Task RunAsync(long publicationId, CancellationToken ct)
     {
         var lease = Guid.NewGuid();
-        if (!await ClaimAsync(publicationId, lease, ct))
+        if (await ClaimAsync(publicationId, lease, ct) is not { } videoId)
         {
             return;
         }
         using var heartbeat = new CancellationTokenSource();
         var progress = new UploadProgress();
-        var beating = HeartbeatAsync(publicationId, lease, progress, heartbeat.Token);
+        var beating = HeartbeatAsync(publicationId, videoId, lease, progress, heartbeat.Token);
         try
         {
             await PublishAsync(publicationId, lease, progress, ct);
@@ -106,7 +106,7 @@ public sealed class PublicationRunner(
         catch (Exception ex)
         {
             var retryAfter = (ex as PublishTransientException)?.RetryAfter;
-            await RetryOrFailAsync(publicationId, lease, publication.Attempt, ex is PublishTransientException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}", retryAfter, ct);
+            await RetryOrFailAsync(publicationId, publication.VideoId, lease, publication.Attempt, ex is PublishTransientException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}", retryAfter, ct);
         }
     }
 
@@ -150,7 +150,8 @@ public sealed class PublicationRunner(
         return new PublishMetadata(script.Title.Trim(), description, tags, channel.AiDisclosure, scheduledFor);
     }
 
-    private async Task<bool> ClaimAsync(long id, Guid lease, CancellationToken ct)
+    /// <summary>Takes the row if it is due and nobody live holds it; the video's id when taken.</summary>
+    private async Task<Guid?> ClaimAsync(long id, Guid lease, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
@@ -162,11 +163,13 @@ public sealed class PublicationRunner(
                 .SetProperty(p => p.Attempt, p => p.Attempt + 1)
                 .SetProperty(p => p.StartedAt, p => p.StartedAt ?? now)
                 .SetProperty(p => p.Status, p => p.Status == PublicationStatus.Scheduled ? PublicationStatus.Uploading : p.Status), ct);
-        if (claimed == 1)
+        if (claimed != 1)
         {
-            await NotifyAsync(db, id, "Uploading", null, null, ct);
+            return null;
         }
-        return claimed == 1;
+        var videoId = await db.Publications.Where(p => p.Id == id).Select(p => p.VideoId).SingleAsync(ct);
+        await NotifyAsync(db, videoId, "Uploading", null, null, ct);
+        return videoId;
     }
 
     private async Task CheckpointAsync(Publication snapshot, Guid lease, Action<Publication> change, CancellationToken ct)
@@ -180,7 +183,7 @@ public sealed class PublicationRunner(
         change(snapshot);
     }
 
-    private async Task HeartbeatAsync(long id, Guid lease, UploadProgress progress, CancellationToken ct)
+    private async Task HeartbeatAsync(long id, Guid videoId, Guid lease, UploadProgress progress, CancellationToken ct)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(pipeline.Value.HeartbeatSeconds), time);
         try
@@ -191,7 +194,7 @@ public sealed class PublicationRunner(
                 var fraction = progress.Value;
                 await db.Publications.Where(p => p.Id == id && p.LeaseId == lease)
                     .ExecuteUpdateAsync(s => s.SetProperty(p => p.HeartbeatAt, time.GetUtcNow()).SetProperty(p => p.Progress, fraction), ct);
-                await NotifyAsync(db, id, "Uploading", fraction, null, ct);
+                await NotifyAsync(db, videoId, "Uploading", fraction, null, ct);
             }
         }
         catch (OperationCanceledException)
@@ -238,7 +241,7 @@ public sealed class PublicationRunner(
         });
         await db.SaveChangesAsync(ct);
         // No fraction: a state change makes pages reload, progress alone does not.
-        await NotifyAsync(db, id, status == PublicationStatus.Live ? "Published" : status.ToString(), null,
+        await NotifyAsync(db, row.VideoId, status == PublicationStatus.Live ? "Published" : status.ToString(), null,
             status == PublicationStatus.Live ? row.Channel!.Name : error, ct);
         await tx.CommitAsync(ct);
         if (status == PublicationStatus.Live)
@@ -273,12 +276,12 @@ public sealed class PublicationRunner(
         row.NextAttemptAt = null;
         row.Error = $"{reason} Moved to {TimeZoneInfo.ConvertTime(next, schedule.Zone):yyyy-MM-dd HH:mm} ({channel.TimeZone}).";
         await db.SaveChangesAsync(ct);
-        await NotifyAsync(db, id, "Scheduled", null, row.Error, ct);
+        await NotifyAsync(db, row.VideoId, "Scheduled", null, row.Error, ct);
         await tx.CommitAsync(ct);
         log.LogWarning("Publication {PublicationId}: quota used up; moved to {Next}.", id, next);
     }
 
-    private async Task RetryOrFailAsync(long id, Guid lease, int attempt, string reason, TimeSpan? retryAfter, CancellationToken ct)
+    private async Task RetryOrFailAsync(long id, Guid videoId, Guid lease, int attempt, string reason, TimeSpan? retryAfter, CancellationToken ct)
     {
         var max = options.Value.MaxAttempts;
         if (attempt >= max)
@@ -297,7 +300,7 @@ public sealed class PublicationRunner(
             .SetProperty(p => p.LeaseId, (Guid?)null)
             .SetProperty(p => p.NextAttemptAt, next)
             .SetProperty(p => p.Error, $"Attempt {attempt} of {max} failed: {reason} Next try at {next:HH:mm:ss} UTC."), ct);
-        await NotifyAsync(db, id, "Retrying", null, reason, ct);
+        await NotifyAsync(db, videoId, "Retrying", null, reason, ct);
         log.LogWarning("Publication {PublicationId} attempt {Attempt} failed: {Reason}; next try in {Delay}.", id, attempt, reason, delay);
     }
 
@@ -308,11 +311,8 @@ public sealed class PublicationRunner(
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.LeaseId, (Guid?)null).SetProperty(p => p.Attempt, p => p.Attempt - 1), ct);
     }
 
-    private static async Task NotifyAsync(ViralForgeDbContext db, long id, string status, double? fraction, string? message, CancellationToken ct)
-    {
-        var row = await db.Publications.AsNoTracking().Where(p => p.Id == id).Select(p => new { p.VideoId }).SingleAsync(ct);
-        await PipelineNotify.SendAsync(db, new PipelineEvent(row.VideoId, null, "Publish", null, status, fraction, message), ct);
-    }
+    private static Task NotifyAsync(ViralForgeDbContext db, Guid videoId, string status, double? fraction, string? message, CancellationToken ct) =>
+        PipelineNotify.SendAsync(db, new PipelineEvent(videoId, null, "Publish", null, status, fraction, message), ct);
 
     private sealed class LeaseLostException : Exception;
 

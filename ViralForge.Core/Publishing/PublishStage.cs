@@ -23,7 +23,7 @@ public sealed class PublishStage(IDbContextFactory<ViralForgeDbContext> dbFactor
             throw new PermanentStageException("The approved cut is missing from the artifact store; compose the video again.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var publications = await db.Publications.AsNoTracking().Include(p => p.Channel)
+        var publications = await db.Publications.AsNoTracking()
             .Where(p => p.VideoId == context.Video.Id)
             .Select(p => new { channel = p.Channel!.Name, platform = p.Channel.Platform.ToString(), scheduledFor = p.ScheduledFor, status = p.Status.ToString() })
             .ToListAsync(ct);

@@ -209,7 +209,8 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
             {
                 throw new PublishingException("This publication is being sent right now.");
             }
-            row.Status = row.PlatformId is null && row.UploadSession is null ? PublicationStatus.Scheduled : PublicationStatus.Uploading;
+            // The saved session and platform id make the next attempt resume; the status only says it is due.
+            row.Status = PublicationStatus.Scheduled;
             row.ScheduledFor = row.ScheduledFor < time.GetUtcNow() ? row.ScheduledFor : time.GetUtcNow();
             row.Attempt = 0;
             row.NextAttemptAt = null;
@@ -227,7 +228,7 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             await db.Publications.Where(p => p.ChannelId == channelId && p.Status == PublicationStatus.NeedsReconnect)
-                .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, p => p.PlatformId == null && p.UploadSession == null ? PublicationStatus.Scheduled : PublicationStatus.Uploading)
+                .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, PublicationStatus.Scheduled)
                     .SetProperty(p => p.Attempt, 0).SetProperty(p => p.NextAttemptAt, (DateTimeOffset?)null).SetProperty(p => p.Error, (string?)null), ct);
         }
         await queue.DispatchAsync(null, ct);
@@ -258,7 +259,7 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
         ["defaultPrivacy"] = channel.DefaultPrivacy,
         ["isDefault"] = channel.IsDefault,
         ["enabled"] = channel.Enabled,
-        ["connected"] = channel.Platform is ChannelPlatform.Outbox or ChannelPlatform.Webhook ? channel.Platform == ChannelPlatform.Outbox || channel.ProtectedSecret is not null : channel.ProtectedSecret is not null && !channel.NeedsReconnect,
+        ["connected"] = channel.Platform == ChannelPlatform.Outbox || (channel.ProtectedSecret is not null && !channel.NeedsReconnect),
         ["needsReconnect"] = channel.NeedsReconnect,
         ["connectionNote"] = channel.ConnectionNote,
     };

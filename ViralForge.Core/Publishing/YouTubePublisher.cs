@@ -221,10 +221,11 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
 
     private async Task<string?> SetThumbnailAsync(HttpClient client, PublishJob job, string videoId, CancellationToken ct)
     {
-        var details = JsonNode.Parse(job.Publication.DetailsJson) as JsonObject ?? [];
-        if (details["thumbnail"] is not null || job.PosterPath is null)
+        // Done on an earlier attempt: "set", or why YouTube kept its own.
+        var saved = (JsonNode.Parse(job.Publication.DetailsJson) as JsonObject)?["thumbnail"]?.GetValue<string>();
+        if (saved is not null || job.PosterPath is null)
         {
-            return details["thumbnail"]?.GetValue<string>() is "set" or null ? null : details["thumbnail"]!.GetValue<string>();
+            return saved is "set" ? null : saved;
         }
         var poster = await File.ReadAllBytesAsync(job.PosterPath, ct);
         var response = await SendAsync(client, job, () =>

@@ -112,6 +112,13 @@ namespace ViralForge.Core.Data.Migrations
                 table: "publications",
                 columns: new[] { "video_id", "channel_id" },
                 unique: true);
+
+            // Videos approved before channels existed still go out: to the outbox folder, when their approval asked.
+            migrationBuilder.Sql("""
+                INSERT INTO publications (video_id, channel_id, status, scheduled_for, attempt, bytes_sent, progress, details_json, created_at, requested_by)
+                SELECT video_id, 1, 'Scheduled', coalesce(not_before, now()), 0, 0, 0, '{}', now(), 'upgrade'
+                FROM stage_runs WHERE stage = 'Publish' AND superseded_at IS NULL AND status <> 'Succeeded';
+                """);
         }
 
         /// <inheritdoc />
