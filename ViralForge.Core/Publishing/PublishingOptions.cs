@@ -44,6 +44,10 @@ public sealed class YouTubeOptions
     [Range(256 * 1024, 512L * 1024 * 1024)]
     public int ChunkBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>One request (a chunk, a status query) that takes longer than this is abandoned and resumed.</summary>
+    [Range(5, 3600)]
+    public int RequestTimeoutSeconds { get; set; } = 600;
+
     /// <summary>YouTube's category for new uploads (22 = People &amp; Blogs).</summary>
     public string CategoryId { get; set; } = "22";
 }

@@ -82,7 +82,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
     private async Task<string> StartSessionAsync(HttpClient client, PublishJob job, CancellationToken ct)
     {
         var metadata = Metadata(job);
-        var response = await SendAsync(client, job, () =>
+        var response = await SendAsync(client, job, TimeSpan.FromSeconds(Options.RequestTimeoutSeconds), () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "upload/youtube/v3/videos?uploadType=resumable&part=snippet,status")
             {
@@ -139,7 +139,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         HttpResponseMessage response;
         try
         {
-            response = await SendAsync(client, job, () =>
+            response = await SendAsync(client, job, TimeSpan.FromSeconds(Options.RequestTimeoutSeconds), () =>
             {
                 var request = new HttpRequestMessage(HttpMethod.Put, session) { Content = new ByteArrayContent([]) };
                 request.Content.Headers.ContentRange = ContentRangeHeaderValue.Parse($"bytes */{job.VideoBytes}");
@@ -182,7 +182,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
             HttpResponseMessage response;
             try
             {
-                response = await SendAsync(client, job, () =>
+                response = await SendAsync(client, job, TimeSpan.FromSeconds(Options.RequestTimeoutSeconds), () =>
                 {
                     var request = new HttpRequestMessage(HttpMethod.Put, session) { Content = new ByteArrayContent(buffer, 0, length) };
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue("video/mp4");
@@ -228,7 +228,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
             return saved is "set" ? null : saved;
         }
         var poster = await File.ReadAllBytesAsync(job.PosterPath, ct);
-        var response = await SendAsync(client, job, () =>
+        var response = await SendAsync(client, job, TimeSpan.FromSeconds(Options.RequestTimeoutSeconds), () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, $"upload/youtube/v3/thumbnails/set?videoId={Uri.EscapeDataString(videoId)}&uploadType=media")
             {
@@ -266,14 +266,27 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
     }
 
     /// <summary>Sends with the channel's token; a 401 refreshes the token once and sends again.</summary>
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, PublishJob job, Func<HttpRequestMessage> build, CancellationToken ct)
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, PublishJob job, TimeSpan timeout, Func<HttpRequestMessage> build, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
             var token = await job.AccessTokenAsync(attempt > 0, ct);
             var request = build();
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            HttpResponseMessage response;
+            // The client has no overall timeout (uploads are long), so each request gets its own.
+            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                limit.CancelAfter(timeout);
+                try
+                {
+                    response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    throw new PublishTransientException($"YouTube did not answer within {timeout.TotalSeconds:0} s.");
+                }
+            }
             if (response.StatusCode != HttpStatusCode.Unauthorized)
             {
                 return response;

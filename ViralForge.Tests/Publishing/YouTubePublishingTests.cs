@@ -21,6 +21,7 @@ public sealed class YouTubePublishingTests
         {
             ["Publishing__YouTube__ApiBaseUrl"] = youtube.BaseUrl,
             ["Publishing__YouTube__ChunkBytes"] = (256 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Publishing__YouTube__RequestTimeoutSeconds"] = "5",
             ["Publishing__Google__AuthorizeUrl"] = youtube.BaseUrl + "authorize",
             ["Publishing__Google__TokenUrl"] = youtube.BaseUrl + "token",
             ["Publishing__Google__ClientId"] = LoopbackYouTube.ClientId,
@@ -115,8 +116,19 @@ public sealed class YouTubePublishingTests
         await desk.WaitForAsync(videoId, e, "Live");
         Assert.Equal(4, youtube.Videos.Count);
 
+        // F: YouTube stops answering mid-chunk: the request times out and the same session resumes.
+        var f = await desk.CreateChannelAsync(Channel("Shorts F"));
+        await desk.ConnectAsync(f, youtube);
+        youtube.HoldPhase = "chunk";
+        await desk.PublishAsync(videoId, f);
+        await youtube.Held.Task.WaitAsync(TimeSpan.FromSeconds(60));
+        await desk.WaitForAsync(videoId, f, "Live");
+        youtube.Release();
+        Assert.Equal(5, youtube.Videos.Count);
+        Assert.Equal(5, youtube.UploadStarts);
+
         // Exactly once per (video, channel), and tokens never in the log or the database in clear.
-        Assert.Equal(4, youtube.Videos.Select(v => v.Id).Distinct().Count());
+        Assert.Equal(5, youtube.Videos.Select(v => v.Id).Distinct().Count());
         var secrets = await desk.ScalarAsync("SELECT string_agg(coalesce(protected_secret, ''), ' ') FROM channels");
         foreach (var token in youtube.IssuedAccessTokens.Concat(youtube.IssuedRefreshTokens))
         {
