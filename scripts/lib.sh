@@ -62,15 +62,11 @@ vf_ensure_pg_user() {
 # lives under /var/lib/viralforge instead, and DIR becomes a link to it, so the next start finds it.
 vf_pg_home() {
   local dir=$1 parent home
-  if [ "$(id -u)" -ne 0 ] || [ -L "$dir" ]; then
-    mkdir -p "$dir"
-    readlink -f "$dir"
-    return 0
-  fi
   parent=$(dirname "$dir")
   mkdir -p "$parent"
-  if vf_as_pg test -x "$parent" 2>/dev/null; then
-    mkdir -p "$dir"
+  # Not root, already relocated, or reachable: the cluster lives where DIR points (a link's target may need making again).
+  if [ "$(id -u)" -ne 0 ] || [ -L "$dir" ] || vf_as_pg test -x "$parent" 2>/dev/null; then
+    mkdir -p "$(readlink -f "$dir")"
     readlink -f "$dir"
     return 0
   fi

@@ -26,7 +26,9 @@ public sealed class Channel
     public int DailyCap { get; set; } = 10;
     /// <summary>public, unlisted or private (the platform's own words where it has them).</summary>
     public string DefaultPrivacy { get; set; } = "public";
-    public string AiDisclosure { get; set; } = "Made with AI: script, images, motion and voice are AI-generated.";
+    public const string DefaultAiDisclosure = "Made with AI: script, images, motion and voice are AI-generated.";
+
+    public string AiDisclosure { get; set; } = DefaultAiDisclosure;
     /// <summary>Ticked by default when a reviewer approves a video.</summary>
     public bool IsDefault { get; set; }
     public bool Enabled { get; set; } = true;

@@ -16,7 +16,7 @@ public sealed record ChannelRequest(
     string? AiDisclosure, bool? IsDefault, bool? Enabled, string? WebhookUrl, string? WebhookSecret, string? CategoryId, bool? MadeForKids)
 {
     public ChannelInput ToInput() => new(Name ?? "", Platform, TimeZone ?? "UTC", Slots ?? "", DailyCap ?? 10, DefaultPrivacy ?? "public",
-        AiDisclosure ?? new Channel { Name = "" }.AiDisclosure, IsDefault ?? false, Enabled ?? true, WebhookUrl, WebhookSecret, CategoryId, MadeForKids ?? false);
+        AiDisclosure ?? Channel.DefaultAiDisclosure, IsDefault ?? false, Enabled ?? true, WebhookUrl, WebhookSecret, CategoryId, MadeForKids ?? false);
 }
 
 /// <summary>Channels, publications, signed media links for outside fetchers, and connecting accounts with OAuth.</summary>
