@@ -170,12 +170,18 @@ public sealed class TrendItem
     public DateTimeOffset FetchedAt { get; set; } = DateTimeOffset.UtcNow;
 }
 
+/// <summary>One outside host's shared token bucket and circuit breaker (see <see cref="Outside.HostRateLimiter"/>).</summary>
 public sealed class RateLimitBucket
 {
     public required string Key { get; set; }
     public double Tokens { get; set; }
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
+    /// <summary>No call before this: the host said so (Retry-After, a spent X-RateLimit window) or the breaker is open.</summary>
     public DateTimeOffset? OpenUntil { get; set; }
+    /// <summary>Failures in a row (5xx, 429, network); the breaker opens at the configured count.</summary>
+    public int Failures { get; set; }
+    /// <summary>The last thing that slowed or stopped calls, in words, for the admin.</summary>
+    public string? LastEvent { get; set; }
 }
 
 public enum ReviewOutcome

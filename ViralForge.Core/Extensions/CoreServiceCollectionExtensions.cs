@@ -77,6 +77,9 @@ public static class CoreServiceCollectionExtensions
 
     private static void AddPublishing(IServiceCollection services, IConfiguration configuration)
     {
+        services.AddOptions<Outside.OutsideOptions>().Bind(configuration.GetSection(Outside.OutsideOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Outside.HostRateLimiter>();
+        services.AddTransient<Outside.HostRateLimitHandler>();
         services.AddOptions<PublishingOptions>().Bind(configuration.GetSection(PublishingOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ChannelSecrets>();
         services.AddSingleton<MediaLinks>();
@@ -89,10 +92,11 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IPublisher, OutboxPublisher>();
         services.AddSingleton<IPublisher, WebhookPublisher>();
         services.AddSingleton<IPublisher, YouTubePublisher>();
-        services.AddHttpClient(OAuthClient.HttpClientName);
-        services.AddHttpClient(WebhookPublisher.HttpClientName);
-        // Uploads are long; each chunk is bounded by the publisher and the job's cancellation instead.
-        services.AddHttpClient(YouTubePublisher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        // Every outside call goes through the shared per-host limiter.
+        services.AddHttpClient(OAuthClient.HttpClientName).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
+        services.AddHttpClient(WebhookPublisher.HttpClientName).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
+        // Uploads are long; each request is bounded by the publisher and the job's cancellation instead.
+        services.AddHttpClient(YouTubePublisher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
     }
 
     public static Action<DbContextOptionsBuilder> ConfigureDb(string connectionString) =>

@@ -74,7 +74,7 @@ public sealed class OAuthClient(IHttpClientFactory http, TimeProvider time)
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            throw new PublishTransientException($"The sign-in provider could not be reached ({ex.GetType().Name}).", null, ex);
+            throw PublishTransientException.From(ex, $"The sign-in provider could not be reached ({ex.GetType().Name}).");
         }
         using (response)
         {

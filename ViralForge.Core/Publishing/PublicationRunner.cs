@@ -105,7 +105,7 @@ public sealed class PublicationRunner(
         }
         catch (Exception ex)
         {
-            var retryAfter = (ex as PublishTransientException)?.RetryAfter;
+            var retryAfter = (ex as PublishTransientException)?.RetryAfter ?? HeldBack(ex);
             await RetryOrFailAsync(publicationId, publication.VideoId, lease, publication.Attempt, ex is PublishTransientException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}", retryAfter, ct);
         }
     }
@@ -313,6 +313,19 @@ public sealed class PublicationRunner(
 
     private static Task NotifyAsync(ViralForgeDbContext db, Guid videoId, string status, double? fraction, string? message, CancellationToken ct) =>
         PipelineNotify.SendAsync(db, new PipelineEvent(videoId, null, "Publish", null, status, fraction, message), ct);
+
+    /// <summary>When the shared limiter held the call back, it said for how long (possibly wrapped by the publisher).</summary>
+    private static TimeSpan? HeldBack(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is Outside.HostRateLimitedException limited)
+            {
+                return limited.RetryAfter;
+            }
+        }
+        return null;
+    }
 
     private sealed class LeaseLostException : Exception;
 

@@ -61,6 +61,10 @@ public sealed class PublishRejectedException(string message) : Exception(message
 public sealed class PublishTransientException(string message, TimeSpan? retryAfter = null, Exception? inner = null) : Exception(message, inner)
 {
     public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>A failed call in words: the shared limiter's hold-back says itself and when to try again; anything else is <paramref name="otherwise"/>.</summary>
+    public static PublishTransientException From(Exception ex, string otherwise) =>
+        ex is Outside.HostRateLimitedException held ? new(held.Message, held.RetryAfter, held) : new(otherwise, null, ex);
 }
 
 /// <summary>The platform's quota for the channel is used up; the publication moves to the next day's slot.</summary>

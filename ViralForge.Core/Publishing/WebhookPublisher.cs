@@ -53,7 +53,7 @@ public sealed class WebhookPublisher(IHttpClientFactory http, ChannelSecrets sec
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
-            throw new PublishTransientException($"The webhook at {url.Host} could not be reached ({(ex is TaskCanceledException ? "timed out" : ex.GetType().Name)}).", null, ex);
+            throw PublishTransientException.From(ex, $"The webhook at {url.Host} could not be reached ({(ex is TaskCanceledException ? "timed out" : ex.GetType().Name)}).");
         }
         using (response)
         {

@@ -71,7 +71,8 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
                 await job.CheckpointAsync(p => { p.PlatformId = id; p.BytesSent = job.VideoBytes; }, ct);
                 return id;
             }
-            catch (PublishTransientException ex) when (++resumes <= ResumesPerAttempt && !ct.IsCancellationRequested)
+            // A pause asked for (Retry-After, the shared limiter) ends the attempt; the runner waits that long.
+            catch (PublishTransientException ex) when (ex.RetryAfter is null && ++resumes <= ResumesPerAttempt && !ct.IsCancellationRequested)
             {
                 log.LogInformation("YouTube upload of publication {PublicationId} interrupted ({Reason}); asking how far it got.", job.Publication.Id, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * resumes), ct);
@@ -148,7 +149,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         }
         catch (HttpRequestException ex)
         {
-            throw new PublishTransientException("YouTube could not be reached to resume the upload.", null, ex);
+            throw PublishTransientException.From(ex, "YouTube could not be reached to resume the upload.");
         }
         using (response)
         {
@@ -192,7 +193,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException)
             {
-                throw new PublishTransientException("The connection to YouTube dropped during the upload.", null, ex);
+                throw PublishTransientException.From(ex, "The connection to YouTube dropped during the upload.");
             }
             using (response)
             {

@@ -71,6 +71,8 @@ public sealed class WebhookPublishingTests
         Assert.Equal("https://receiver.example/posts/42", live.Url);
 
         Assert.Equal(2, deliveries.Count);
+        // The calls went through the shared limiter: it heard the receiver's 503 and its Retry-After.
+        Assert.Contains("503 from the host, Retry-After 1 s", await desk.ScalarAsync($"SELECT last_event FROM rate_limit_buckets WHERE key = 'host:127.0.0.1:{port}'"));
         Assert.Single(deliveries.Select(d => d.Delivery).Distinct());
         var (body, signature, timestamp, _) = deliveries.Last();
         var expected = "sha256=" + Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));

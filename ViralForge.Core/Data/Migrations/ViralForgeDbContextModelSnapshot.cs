@@ -630,6 +630,14 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("key");
 
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<string>("LastEvent")
+                        .HasColumnType("text")
+                        .HasColumnName("last_event");
+
                     b.Property<DateTimeOffset?>("OpenUntil")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("open_until");
