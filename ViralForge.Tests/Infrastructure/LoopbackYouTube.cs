@@ -31,15 +31,42 @@ public sealed class LoopbackYouTube : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Session> _sessions = new();
     private int _counter;
 
-    public sealed class Session
+    public sealed class Session(bool keepBytes)
     {
+        private readonly MemoryStream? _bytes = keepBytes ? new() : null;
+        // Hashing every byte is a test's check; a benchmark of the uploader keeps the stand-in server cheap.
+        private readonly IncrementalHash? _hash = keepBytes ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+
         public required JsonObject Metadata { get; init; }
         public required long Total { get; init; }
-        public MemoryStream Received { get; } = new();
+        public long Length { get; private set; }
         public string? VideoId { get; set; }
+
+        public void Append(byte[] buffer, int count)
+        {
+            _bytes?.Write(buffer, 0, count);
+            _hash?.AppendData(buffer, 0, count);
+            Length += count;
+        }
+
+        public Video ToVideo() => new(VideoId!, Metadata, _hash is null ? null : Convert.ToHexStringLower(_hash.GetCurrentHash()), _bytes?.ToArray(), Length);
     }
 
-    public sealed record Video(string Id, JsonObject Metadata, byte[] Bytes);
+    public sealed record Video(string Id, JsonObject Metadata, string? Sha256, byte[]? Bytes, long Length);
+
+    /// <summary>Keep and hash every uploaded byte (tests); a benchmark only counts them.</summary>
+    public bool KeepBytes { get; init; } = true;
+
+    /// <summary>Requests that broke the upload protocol; a correct client leaves this empty.</summary>
+    public ConcurrentQueue<string> ProtocolErrors { get; } = new();
+
+    /// <summary>A valid access token without the OAuth dance, for a benchmark.</summary>
+    public string IssueAccessToken()
+    {
+        var access = "access-" + Guid.NewGuid().ToString("N");
+        _accessTokens[access] = DateTimeOffset.UtcNow.AddHours(1);
+        return access;
+    }
 
     public LoopbackYouTube()
     {
@@ -91,10 +118,12 @@ public sealed class LoopbackYouTube : IAsyncDisposable
     public string Consent(string authorizeUrl)
     {
         var query = HttpUtility.ParseQueryString(new Uri(authorizeUrl).Query);
-        Assert.Equal("code", query["response_type"]);
-        Assert.Equal(ClientId, query["client_id"]);
-        Assert.Equal("S256", query["code_challenge_method"]);
-        Assert.Contains("youtube.upload", query["scope"]);
+        // What Google's consent screen refuses, this refuses too (as an exception: a person would see an error page).
+        if (query["response_type"] != "code" || query["client_id"] != ClientId || query["code_challenge_method"] != "S256"
+            || query["scope"]?.Contains("youtube.upload", StringComparison.Ordinal) != true)
+        {
+            throw new InvalidOperationException($"The authorize request is not a PKCE code request for YouTube uploads: {authorizeUrl}");
+        }
         var code = "code-" + Interlocked.Increment(ref _counter);
         _codes[code] = (query["code_challenge"]!, query["redirect_uri"]!);
         return $"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}";
@@ -184,8 +213,13 @@ public sealed class LoopbackYouTube : IAsyncDisposable
     private async Task StartAsync(HttpListenerContext context)
     {
         var request = context.Request;
-        Assert.Equal("resumable", request.QueryString["uploadType"]);
-        Assert.Contains("status", request.QueryString["part"]);
+        if (request.QueryString["uploadType"] != "resumable" || request.QueryString["part"]?.Contains("status", StringComparison.Ordinal) != true
+            || request.Headers["X-Upload-Content-Type"] != "video/mp4" || !long.TryParse(request.Headers["X-Upload-Content-Length"], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var total))
+        {
+            ProtocolErrors.Enqueue($"upload start: {request.Url}");
+            await Error(context.Response, 400, "badRequest", "Expected a resumable upload with part=snippet,status and X-Upload-Content-Type/Length.");
+            return;
+        }
         if (QuotaExceeded)
         {
             await Error(context.Response, 403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.");
@@ -193,10 +227,8 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         }
         using var reader = new StreamReader(request.InputStream, Encoding.UTF8);
         var metadata = JsonNode.Parse(await reader.ReadToEndAsync())!.AsObject();
-        var total = long.Parse(request.Headers["X-Upload-Content-Length"]!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal("video/mp4", request.Headers["X-Upload-Content-Type"]);
         var id = Guid.NewGuid().ToString("N");
-        _sessions[id] = new Session { Metadata = metadata, Total = total };
+        _sessions[id] = new Session(KeepBytes) { Metadata = metadata, Total = total };
         Interlocked.Increment(ref _starts);
         context.Response.StatusCode = 200;
         context.Response.AddHeader("Location", $"{BaseUrl}upload/session/{id}?upload_id={id}");
@@ -226,7 +258,13 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         var span = range["bytes ".Length..].Split('/')[0].Split('-');
         var first = long.Parse(span[0], System.Globalization.CultureInfo.InvariantCulture);
         var last = long.Parse(span[1], System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(session.Received.Length, first);
+        if (first != session.Length)
+        {
+            ProtocolErrors.Enqueue($"chunk from {first} when {session.Length} bytes had arrived");
+            // YouTube answers a chunk that does not continue where it left off with the range it has.
+            await AnswerStatusAsync(response, session);
+            return;
+        }
         var length = (int)(last - first + 1);
         var buffer = new byte[length];
         if (DropNextChunks > 0 && length > 1)
@@ -236,7 +274,7 @@ public sealed class LoopbackYouTube : IAsyncDisposable
             await request.InputStream.ReadExactlyAsync(buffer.AsMemory(0, half));
             // Like YouTube, keep what arrived (rounded down to 256 KiB), then lose the connection.
             var kept = half / (256 * 1024) * (256 * 1024);
-            session.Received.Write(buffer, 0, kept);
+            session.Append(buffer, kept);
             response.Abort();
             return;
         }
@@ -249,11 +287,11 @@ public sealed class LoopbackYouTube : IAsyncDisposable
             response.Abort();
             return;
         }
-        session.Received.Write(buffer);
-        if (session.Received.Length == session.Total && session.VideoId is null)
+        session.Append(buffer, length);
+        if (session.Length == session.Total && session.VideoId is null)
         {
             session.VideoId = "yt" + Interlocked.Increment(ref _counter).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-            Videos.Enqueue(new Video(session.VideoId, session.Metadata, session.Received.ToArray()));
+            Videos.Enqueue(session.ToVideo());
             if (HoldPhase == "final")
             {
                 HoldPhase = null;
@@ -280,9 +318,9 @@ public sealed class LoopbackYouTube : IAsyncDisposable
             return;
         }
         response.StatusCode = 308;
-        if (session.Received.Length > 0)
+        if (session.Length > 0)
         {
-            response.AddHeader("Range", $"bytes=0-{session.Received.Length - 1}");
+            response.AddHeader("Range", $"bytes=0-{session.Length - 1}");
         }
         response.ContentLength64 = 0;
         response.Close();

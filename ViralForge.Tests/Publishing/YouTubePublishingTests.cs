@@ -48,7 +48,8 @@ public sealed class YouTubePublishingTests
         Assert.True(approve.IsSuccessStatusCode, await approve.Content.ReadAsStringAsync());
         var liveA = await desk.WaitForAsync(videoId, a, "Live");
         var uploaded = Assert.Single(youtube.Videos);
-        Assert.Equal(final.Sha256, Convert.ToHexStringLower(SHA256.HashData(uploaded.Bytes)));
+        Assert.Equal(final.Sha256, Convert.ToHexStringLower(SHA256.HashData(uploaded.Bytes!)));
+        Assert.Equal(final.Sha256, uploaded.Sha256);
         Assert.Equal(uploaded.Id, liveA.PlatformId);
         Assert.Equal($"https://www.youtube.com/shorts/{uploaded.Id}", liveA.Url);
         var status = uploaded.Metadata["status"]!;
@@ -137,6 +138,7 @@ public sealed class YouTubePublishingTests
         }
         Assert.DoesNotContain(LoopbackYouTube.ClientSecret, studio.Log);
         Assert.Contains("refresh_token", youtube.TokenRequests);
+        Assert.Empty(youtube.ProtocolErrors);
     }
 
     private static object Channel(string name, string slots = "", string zone = "UTC") => new

@@ -1,4 +1,4 @@
-// ViralForge benchmarks: scripts/bench [pickup|compose|svd|demo]. Each measure ends with one line
+// ViralForge benchmarks: scripts/bench [pickup|compose|svd|demo|upload]. Each measure ends with one line
 // "BENCH <name> <value> <unit> target <op><value>".
 using ViralForge.Bench;
 
@@ -18,6 +18,10 @@ if (which is "all" or "compose")
 if (which is "all" or "svd")
 {
     SvdBench.Run(scratch);
+}
+if (which is "all" or "upload")
+{
+    await UploadBench.RunAsync(scratch);
 }
 if (which is "all" or "demo")
 {
