@@ -196,7 +196,8 @@ public sealed class HostRateLimitHandler(HostRateLimiter limiter) : DelegatingHa
             await limiter.ReportFailureAsync(host, ex is OperationCanceledException ? "no answer in time" : "the connection failed", CancellationToken.None);
             throw;
         }
-        await limiter.ReportAsync(host, response, ct);
+        // Recorded even when the caller has given up meanwhile: the next caller needs to know.
+        await limiter.ReportAsync(host, response, CancellationToken.None);
         return response;
     }
 }
