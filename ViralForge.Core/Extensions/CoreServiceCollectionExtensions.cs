@@ -91,12 +91,17 @@ public static class CoreServiceCollectionExtensions
         services.AddTransient<PublicationJob>();
         services.AddSingleton<IPublisher, OutboxPublisher>();
         services.AddSingleton<IPublisher, WebhookPublisher>();
-        services.AddSingleton<IPublisher, YouTubePublisher>();
+        services.AddSingleton<IPublisher, Publishing.YouTube.YouTubePublisher>();
+        services.AddSingleton<IPublisher, Publishing.TikTok.TikTokPublisher>();
+        services.AddSingleton<IPublisher, Publishing.Instagram.InstagramPublisher>();
         // Every outside call goes through the shared per-host limiter.
         services.AddHttpClient(OAuthClient.HttpClientName).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
         services.AddHttpClient(WebhookPublisher.HttpClientName).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
         // Uploads are long; each request is bounded by the publisher and the job's cancellation instead.
-        services.AddHttpClient(YouTubePublisher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
+        foreach (var name in new[] { Publishing.YouTube.YouTubePublisher.HttpClientName, Publishing.TikTok.TikTokPublisher.HttpClientName, Publishing.Instagram.InstagramPublisher.HttpClientName })
+        {
+            services.AddHttpClient(name, c => c.Timeout = Timeout.InfiniteTimeSpan).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
+        }
     }
 
     public static Action<DbContextOptionsBuilder> ConfigureDb(string connectionString) =>

@@ -17,6 +17,17 @@ public sealed class ChannelAccess(
     public OAuthProviderOptions? ProviderFor(ChannelPlatform platform) => platform switch
     {
         ChannelPlatform.YouTube => options.Value.Google,
+        ChannelPlatform.TikTok => options.Value.TikTokLogin,
+        ChannelPlatform.Instagram => options.Value.Meta,
+        _ => null,
+    };
+
+    /// <summary>The configuration section an admin sets the provider's client id and secret in.</summary>
+    public static string? ProviderSection(ChannelPlatform platform) => platform switch
+    {
+        ChannelPlatform.YouTube => "Publishing__Google",
+        ChannelPlatform.TikTok => "Publishing__TikTokLogin",
+        ChannelPlatform.Instagram => "Publishing__Meta",
         _ => null,
     };
 
@@ -30,20 +41,22 @@ public sealed class ChannelAccess(
         }
         var tokens = secrets.Unprotect<OAuthTokens>(channel.ProtectedSecret)
             ?? throw new ChannelNeedsReconnectException($"“{channel.Name}” is not connected yet: an admin connects it on the Channels page.");
-        if (!force && tokens.IsFresh(time.GetUtcNow()))
+        var provider = ProviderFor(channel.Platform) ?? throw new PublishRejectedException($"{channel.Platform} has no OAuth provider.");
+        if (!force && tokens.ExpiresAt > time.GetUtcNow() + OAuthClient.RenewAhead(provider))
         {
             return tokens.AccessToken;
         }
-        if (tokens.RefreshToken is null)
+        if (!oauth.CanRenew(provider, tokens))
         {
-            const string reason = "The saved grant has no refresh token: connect the channel again.";
+            var reason = tokens.RefreshToken is null && provider.Dialect != OAuthDialect.Meta
+                ? "The saved grant has no refresh token: connect the channel again."
+                : "The saved grant has expired: connect the channel again.";
             await MarkNeedsReconnectAsync(db, channel, reason, ct);
             throw new ChannelNeedsReconnectException(reason);
         }
-        var provider = ProviderFor(channel.Platform) ?? throw new PublishRejectedException($"{channel.Platform} has no OAuth provider.");
         try
         {
-            var fresh = await oauth.RefreshAsync(provider, tokens.RefreshToken, ct);
+            var fresh = await oauth.RefreshAsync(provider, tokens, ct);
             channel.ProtectedSecret = secrets.Protect(fresh);
             await db.SaveChangesAsync(ct);
             log.LogInformation("Refreshed the access token of channel {ChannelId}.", channel.Id);

@@ -5,9 +5,6 @@ namespace ViralForge.Core.Publishing;
 
 public sealed record OAuthTokens(string AccessToken, string? RefreshToken, DateTimeOffset ExpiresAt, string? Scope)
 {
-    /// <summary>Refreshed a minute early, so a token never expires in the middle of a request.</summary>
-    public bool IsFresh(DateTimeOffset now) => ExpiresAt > now.AddMinutes(1);
-
     // Records print their members; a token must never reach a log through ToString.
     public override string ToString() => $"OAuthTokens(expires {ExpiresAt:u})";
 }

@@ -27,35 +27,62 @@ public sealed class OAuthClient(IHttpClientFactory http, TimeProvider time)
         var query = new Dictionary<string, string>
         {
             ["response_type"] = "code",
-            ["client_id"] = provider.ClientId ?? "",
+            [ClientIdField(provider)] = provider.ClientId ?? "",
             ["redirect_uri"] = redirectUri,
             ["scope"] = provider.Scopes,
             ["state"] = state,
             ["code_challenge"] = challenge,
             ["code_challenge_method"] = "S256",
-            // A refresh token, so the studio can publish while nobody is signed in.
-            ["access_type"] = "offline",
-            ["prompt"] = "consent",
         };
+        if (provider.Dialect == OAuthDialect.Standard)
+        {
+            // A refresh token, so the studio can publish while nobody is signed in.
+            query["access_type"] = "offline";
+            query["prompt"] = "consent";
+        }
         var separator = provider.AuthorizeUrl.Contains('?') ? '&' : '?';
         return provider.AuthorizeUrl + separator + string.Join('&', query.Select(kv => $"{kv.Key}={Uri.EscapeDataString(kv.Value)}"));
     }
 
-    public Task<OAuthTokens> ExchangeCodeAsync(OAuthProviderOptions provider, string code, string verifier, string redirectUri, CancellationToken ct) =>
-        RequestAsync(provider, new()
+    public async Task<OAuthTokens> ExchangeCodeAsync(OAuthProviderOptions provider, string code, string verifier, string redirectUri, CancellationToken ct)
+    {
+        var tokens = await RequestAsync(provider, new()
         {
             ["grant_type"] = "authorization_code",
             ["code"] = code,
             ["code_verifier"] = verifier,
             ["redirect_uri"] = redirectUri,
         }, null, ct);
+        // Meta's code gives a token for an hour; the long-lived one lets the studio publish for weeks.
+        return provider.Dialect == OAuthDialect.Meta ? await ExtendAsync(provider, tokens.AccessToken, ct) : tokens;
+    }
 
-    public Task<OAuthTokens> RefreshAsync(OAuthProviderOptions provider, string refreshToken, CancellationToken ct) =>
+    /// <summary>Whether the saved grant can still be renewed without the admin (a refresh token, or a Meta token not yet expired).</summary>
+    public bool CanRenew(OAuthProviderOptions provider, OAuthTokens tokens) => provider.Dialect == OAuthDialect.Meta
+        ? tokens.ExpiresAt > time.GetUtcNow()
+        : tokens.RefreshToken is not null;
+
+    /// <summary>How early a token is renewed: a minute for hour-long tokens, ten days for Meta's 60-day ones.</summary>
+    public static TimeSpan RenewAhead(OAuthProviderOptions provider) =>
+        provider.Dialect == OAuthDialect.Meta ? TimeSpan.FromDays(10) : TimeSpan.FromMinutes(1);
+
+    public Task<OAuthTokens> RefreshAsync(OAuthProviderOptions provider, OAuthTokens current, CancellationToken ct) =>
+        provider.Dialect == OAuthDialect.Meta
+            ? ExtendAsync(provider, current.AccessToken, ct)
+            : RequestAsync(provider, new()
+            {
+                ["grant_type"] = "refresh_token",
+                ["refresh_token"] = current.RefreshToken ?? throw new ChannelNeedsReconnectException("The saved grant has no refresh token: connect the channel again."),
+            }, current.RefreshToken, ct);
+
+    private Task<OAuthTokens> ExtendAsync(OAuthProviderOptions provider, string accessToken, CancellationToken ct) =>
         RequestAsync(provider, new()
         {
-            ["grant_type"] = "refresh_token",
-            ["refresh_token"] = refreshToken,
-        }, refreshToken, ct);
+            ["grant_type"] = "fb_exchange_token",
+            ["fb_exchange_token"] = accessToken,
+        }, null, ct);
+
+    private static string ClientIdField(OAuthProviderOptions provider) => provider.Dialect == OAuthDialect.TikTok ? "client_key" : "client_id";
 
     private async Task<OAuthTokens> RequestAsync(OAuthProviderOptions provider, Dictionary<string, string> form, string? previousRefresh, CancellationToken ct)
     {
@@ -63,7 +90,7 @@ public sealed class OAuthClient(IHttpClientFactory http, TimeProvider time)
         {
             throw new ChannelNeedsReconnectException("The OAuth client is not configured (client id and secret); set them in the studio's configuration, then connect the channel.");
         }
-        form["client_id"] = provider.ClientId!;
+        form[ClientIdField(provider)] = provider.ClientId!;
         form["client_secret"] = provider.ClientSecret!;
         HttpResponseMessage response;
         try
@@ -78,40 +105,64 @@ public sealed class OAuthClient(IHttpClientFactory http, TimeProvider time)
         }
         using (response)
         {
-            var body = await response.Content.ReadAsStringAsync(ct);
-            if (response.IsSuccessStatusCode)
+            var body = await PlatformHttp.ReadCappedAsync(response, ct, 65536);
+            var error = TryReadError(body);
+            // Some providers (TikTok) answer 200 with an error instead of a token.
+            if (response.IsSuccessStatusCode && error.Code is null)
             {
-                var token = JsonSerializer.Deserialize<TokenResponse>(body)
-                    ?? throw new PublishTransientException("The sign-in provider answered without a token.");
-                if (string.IsNullOrEmpty(token.AccessToken))
+                TokenResponse? token;
+                try
+                {
+                    token = JsonSerializer.Deserialize<TokenResponse>(body);
+                }
+                catch (JsonException)
+                {
+                    token = null;
+                }
+                if (string.IsNullOrEmpty(token?.AccessToken))
                 {
                     throw new PublishTransientException("The sign-in provider answered without an access token.");
                 }
                 return new OAuthTokens(token.AccessToken, token.RefreshToken ?? previousRefresh,
                     time.GetUtcNow().AddSeconds(token.ExpiresIn is > 0 ? token.ExpiresIn.Value : 3600), token.Scope);
             }
-            var error = TryReadError(body);
-            if (response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500)
+            if (response.StatusCode is HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500 || error.Transient)
             {
                 throw new PublishTransientException($"The sign-in provider answered {(int)response.StatusCode}.", response.Headers.RetryAfter?.Delta);
             }
             // invalid_grant: revoked, expired or already used; invalid_client: the configured client is wrong.
-            throw new ChannelNeedsReconnectException(error == "invalid_client"
-                ? "The sign-in provider refused the studio's OAuth client (invalid_client): check the client id and secret in the configuration."
-                : $"The sign-in provider refused the saved grant ({error ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}): connect the channel again.");
+            throw new ChannelNeedsReconnectException(error.Code is "invalid_client" or "invalid_client_key" or "invalid_client_secret"
+                ? $"The sign-in provider refused the studio's OAuth client ({error.Code}): check the client id and secret in the configuration."
+                : $"The sign-in provider refused the saved grant ({error.Code ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture)}): connect the channel again.");
         }
     }
 
-    private static string? TryReadError(string body)
+    /// <summary>
+    /// The error code of a failed token request: RFC 6749's <c>{"error":"invalid_grant"}</c>, or Meta's
+    /// <c>{"error":{"type":"OAuthException","code":190}}</c> (codes 1, 2, 4, 17, 32 and 613 are passing).
+    /// </summary>
+    private static (string? Code, bool Transient) TryReadError(string body)
     {
         try
         {
             using var doc = JsonDocument.Parse(body);
-            return doc.RootElement.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String ? e.GetString() : null;
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("error", out var e))
+            {
+                return (null, false);
+            }
+            if (e.ValueKind == JsonValueKind.String)
+            {
+                return (e.GetString(), false);
+            }
+            if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty("code", out var code) && code.ValueKind == JsonValueKind.Number && code.TryGetInt32(out var number))
+            {
+                return ($"{(e.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : "error")} {number}", number is 1 or 2 or 4 or 17 or 32 or 613);
+            }
+            return (null, false);
         }
         catch (JsonException)
         {
-            return null;
+            return (null, false);
         }
     }
 

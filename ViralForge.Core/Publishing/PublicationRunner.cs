@@ -81,6 +81,10 @@ public sealed class PublicationRunner(
             var result = await publisher.PublishAsync(job, ct);
             await FinishAsync(publicationId, lease, PublicationStatus.Live, result, null, ct);
         }
+        catch (PublishPendingException ex)
+        {
+            await WaitForPlatformAsync(publicationId, publication.VideoId, lease, ex, ct);
+        }
         catch (PublishQuotaException ex)
         {
             await RescheduleForQuotaAsync(publicationId, lease, channel, ex.Message, ct);
@@ -302,6 +306,21 @@ public sealed class PublicationRunner(
             .SetProperty(p => p.Error, $"Attempt {attempt} of {max} failed: {reason} Next try at {next:HH:mm:ss} UTC."), ct);
         await NotifyAsync(db, videoId, "Retrying", null, reason, ct);
         log.LogWarning("Publication {PublicationId} attempt {Attempt} failed: {Reason}; next try in {Delay}.", id, attempt, reason, delay);
+    }
+
+    /// <summary>Processing on the platform: no attempt is spent, the worker is freed, the dispatcher asks again at the time given.</summary>
+    private async Task WaitForPlatformAsync(long id, Guid videoId, Guid lease, PublishPendingException pending, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var next = time.GetUtcNow() + pending.CheckAfter;
+        await db.Publications.Where(p => p.Id == id && p.LeaseId == lease).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.LeaseId, (Guid?)null)
+            .SetProperty(p => p.Status, PublicationStatus.Processing)
+            .SetProperty(p => p.Attempt, p => p.Attempt - 1)
+            .SetProperty(p => p.NextAttemptAt, next)
+            .SetProperty(p => p.Error, (string?)null), ct);
+        await NotifyAsync(db, videoId, "Processing", null, pending.Message, ct);
+        log.LogInformation("Publication {PublicationId}: {Message} Asking again at {Next:HH:mm:ss} UTC.", id, pending.Message, next);
     }
 
     private async Task ReleaseAsync(long id, Guid lease, CancellationToken ct)

@@ -55,7 +55,7 @@ public sealed record PublishMetadata(string Title, string Description, IReadOnly
 public sealed record PublishResult(string PlatformId, string? Url, string? Note = null);
 
 /// <summary>The platform refused for good (bad metadata, a policy); retrying the same thing cannot help.</summary>
-public sealed class PublishRejectedException(string message) : Exception(message);
+public class PublishRejectedException(string message) : Exception(message);
 
 /// <summary>A passing failure (network, 5xx, 429); the runner retries with backoff, after <see cref="RetryAfter"/> when the platform said.</summary>
 public sealed class PublishTransientException(string message, TimeSpan? retryAfter = null, Exception? inner = null) : Exception(message, inner)
@@ -72,3 +72,9 @@ public sealed class PublishQuotaException(string message) : Exception(message);
 
 /// <summary>The channel's grant was revoked or expired; an admin must connect it again.</summary>
 public sealed class ChannelNeedsReconnectException(string message) : Exception(message);
+
+/// <summary>The platform has the video and is still processing it; the runner frees the worker and asks again after <see cref="CheckAfter"/>.</summary>
+public sealed class PublishPendingException(string message, TimeSpan checkAfter) : Exception(message)
+{
+    public TimeSpan CheckAfter { get; } = checkAfter;
+}

@@ -12,7 +12,7 @@ public sealed record PublishPlan(IReadOnlyList<int>? ChannelIds, SlotChoice Slot
 public sealed record ChannelInput(
     string Name, ChannelPlatform Platform, string TimeZone, string Slots, int DailyCap, string DefaultPrivacy,
     string AiDisclosure, bool IsDefault, bool Enabled, string? WebhookUrl = null, string? WebhookSecret = null,
-    string? CategoryId = null, bool MadeForKids = false);
+    string? CategoryId = null, bool MadeForKids = false, string? TikTokMode = null, string? InstagramAccountId = null, bool ShareToFeed = true);
 
 /// <summary>Channels (admin) and publications (reviewers): what people can do to publishing.</summary>
 public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> dbFactory, ChannelSecrets secrets, PublicationQueue queue, TimeProvider time)
@@ -62,6 +62,15 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
             settings["categoryId"] = string.IsNullOrWhiteSpace(input.CategoryId) ? null : input.CategoryId.Trim();
             settings["madeForKids"] = input.MadeForKids;
         }
+        if (input.Platform == ChannelPlatform.TikTok)
+        {
+            settings["tiktokMode"] = string.Equals(input.TikTokMode?.Trim(), "inbox", StringComparison.OrdinalIgnoreCase) ? "inbox" : "direct";
+        }
+        if (input.Platform == ChannelPlatform.Instagram)
+        {
+            settings["accountId"] = string.IsNullOrWhiteSpace(input.InstagramAccountId) ? null : input.InstagramAccountId.Trim();
+            settings["shareToFeed"] = input.ShareToFeed;
+        }
         channel.SettingsJson = settings.ToJsonString();
         db.AuditLog.Add(new AuditEntry { Actor = actor, Action = id is null ? "channel.create" : "channel.update", Subject = channel.Name });
         await db.SaveChangesAsync(ct);
@@ -100,6 +109,22 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
             if (!string.IsNullOrEmpty(input.WebhookSecret) && input.WebhookSecret.Length < 16)
             {
                 problems.Add("The webhook secret must be at least 16 characters.");
+            }
+        }
+        if (input.Platform == ChannelPlatform.TikTok && input.TikTokMode is { } mode && !string.IsNullOrWhiteSpace(mode)
+            && !mode.Trim().Equals("direct", StringComparison.OrdinalIgnoreCase) && !mode.Trim().Equals("inbox", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add("A TikTok channel posts directly (direct) or to the creator's inbox (inbox).");
+        }
+        if (input.Platform == ChannelPlatform.Instagram)
+        {
+            if (input.DailyCap > 50)
+            {
+                problems.Add("Instagram allows 50 posts per account in 24 hours: set the daily cap to 50 or less.");
+            }
+            if (!string.IsNullOrWhiteSpace(input.InstagramAccountId) && !input.InstagramAccountId.Trim().All(char.IsAsciiDigit))
+            {
+                problems.Add("The Instagram account id is the number the Graph API gives the professional account (digits only); leave it empty to use the one linked to the connected pages.");
             }
         }
         return problems;

@@ -21,14 +21,16 @@ public sealed class PublishingStudio(StudioProcess studio, string adminKey, stri
     }
 
     /// <summary>The admin's browser through the OAuth dance: connect → provider consent → callback.</summary>
-    public async Task ConnectAsync(int channelId, LoopbackYouTube provider)
+    public Task ConnectAsync(int channelId, LoopbackYouTube provider) => ConnectAsync(channelId, provider.Consent);
+
+    public async Task ConnectAsync(int channelId, Func<string, string> consent)
     {
         using var handler = new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() };
         using var client = new HttpClient(handler) { BaseAddress = studio.BaseAddress };
         client.DefaultRequestHeaders.Add("X-Api-Key", adminKey);
         var start = await client.GetAsync($"channels/{channelId}/connect");
         Assert.True(start.StatusCode == HttpStatusCode.Redirect, $"{start.StatusCode}: {await start.Content.ReadAsStringAsync()}");
-        var back = provider.Consent(start.Headers.Location!.ToString());
+        var back = consent(start.Headers.Location!.ToString());
         var done = await client.GetAsync(back);
         Assert.Equal(HttpStatusCode.Redirect, done.StatusCode);
         Assert.Contains("connect=ok", done.Headers.Location!.ToString());

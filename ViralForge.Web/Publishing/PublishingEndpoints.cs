@@ -13,10 +13,12 @@ namespace ViralForge.Web.Publishing;
 
 public sealed record ChannelRequest(
     string? Name, ChannelPlatform Platform, string? TimeZone, string? Slots, int? DailyCap, string? DefaultPrivacy,
-    string? AiDisclosure, bool? IsDefault, bool? Enabled, string? WebhookUrl, string? WebhookSecret, string? CategoryId, bool? MadeForKids)
+    string? AiDisclosure, bool? IsDefault, bool? Enabled, string? WebhookUrl, string? WebhookSecret, string? CategoryId, bool? MadeForKids,
+    string? TikTokMode = null, string? InstagramAccountId = null, bool? ShareToFeed = null)
 {
     public ChannelInput ToInput() => new(Name ?? "", Platform, TimeZone ?? "UTC", Slots ?? "", DailyCap ?? 10, DefaultPrivacy ?? "public",
-        AiDisclosure ?? Channel.DefaultAiDisclosure, IsDefault ?? false, Enabled ?? true, WebhookUrl, WebhookSecret, CategoryId, MadeForKids ?? false);
+        AiDisclosure ?? Channel.DefaultAiDisclosure, IsDefault ?? false, Enabled ?? true, WebhookUrl, WebhookSecret, CategoryId, MadeForKids ?? false,
+        TikTokMode, InstagramAccountId, ShareToFeed ?? true);
 }
 
 /// <summary>Channels, publications, signed media links for outside fetchers, and connecting accounts with OAuth.</summary>
@@ -127,7 +129,7 @@ public static class PublishingEndpoints
         {
             return Results.Problem(provider is null
                 ? $"{channel.Platform} channels are not connected with OAuth."
-                : $"The {channel.Platform} OAuth client is not configured: set Publishing__Google__ClientId and Publishing__Google__ClientSecret, then try again.",
+                : $"The {channel.Platform} OAuth client is not configured: set {ChannelAccess.ProviderSection(channel.Platform)}__ClientId and __ClientSecret, then try again.",
                 statusCode: StatusCodes.Status409Conflict);
         }
         var (verifier, challenge) = OAuthClient.NewPkce();

@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Publishing;
+using ViralForge.Core.Publishing.YouTube;
 using ViralForge.Tests.Infrastructure;
 
 namespace ViralForge.Bench;

@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace ViralForge.Core.Publishing;
+namespace ViralForge.Core.Publishing.YouTube;
 
 /// <summary>
 /// YouTube Data API v3: <c>videos.insert</c> as a resumable upload (the session URI is saved before the
@@ -173,7 +173,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
     private async Task<string> SendFromAsync(HttpClient client, PublishJob job, string session, long offset, CancellationToken ct)
     {
         var total = job.VideoBytes;
-        await using var chunks = new ChunkReader(job.VideoPath, (int)Math.Min(Options.ChunkBytes, Math.Max(1, total)), total);
+        await using var chunks = new FileChunkReader(job.VideoPath, (int)Math.Min(Options.ChunkBytes, Math.Max(1, total)), total);
         while (true)
         {
             var chunk = await chunks.ReadAsync(offset, ct);
@@ -215,74 +215,6 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
                 await EnsureSuccessAsync(response, "uploading", ct);
                 throw new PublishTransientException($"YouTube answered {(int)response.StatusCode} during the upload.");
             }
-        }
-    }
-
-    /// <summary>
-    /// The file chunk by chunk, reading the next chunk while the current one is sent, so the disk and
-    /// the network work at the same time. A chunk the platform took only part of is read again from
-    /// where it stopped.
-    /// </summary>
-    private sealed class ChunkReader(string path, int size, long total) : IAsyncDisposable
-    {
-        private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _file = File.OpenHandle(path, options: FileOptions.Asynchronous);
-        private readonly byte[][] _buffers = [new byte[size], new byte[size]];
-        private int _current;
-        private (long Offset, Task<int> Read)? _ahead;
-
-        public async Task<ReadOnlyMemory<byte>> ReadAsync(long offset, CancellationToken ct)
-        {
-            int length;
-            if (_ahead is { } ahead && ahead.Offset == offset)
-            {
-                _current ^= 1;
-                length = await ahead.Read;
-            }
-            else
-            {
-                await SettleAsync();
-                length = await FillAsync(_buffers[_current], offset, ct);
-            }
-            _ahead = null;
-            var next = offset + length;
-            if (next < total)
-            {
-                _ahead = (next, FillAsync(_buffers[_current ^ 1], next, ct));
-            }
-            return _buffers[_current].AsMemory(0, length);
-        }
-
-        private async Task<int> FillAsync(byte[] buffer, long offset, CancellationToken ct)
-        {
-            var length = (int)Math.Min(buffer.Length, total - offset);
-            for (var read = 0; read < length;)
-            {
-                var n = await RandomAccess.ReadAsync(_file, buffer.AsMemory(read, length - read), offset + read, ct);
-                read += n > 0 ? n : throw new IOException($"The file ended at {offset + read} bytes; {total} were expected.");
-            }
-            return length;
-        }
-
-        /// <summary>A read ahead that will not be used still owns its buffer until it ends.</summary>
-        private async Task SettleAsync()
-        {
-            if (_ahead is { } ahead)
-            {
-                _ahead = null;
-                try
-                {
-                    await ahead.Read;
-                }
-                catch (Exception ex) when (ex is IOException or OperationCanceledException)
-                {
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await SettleAsync();
-            _file.Dispose();
         }
     }
 
@@ -332,39 +264,8 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         return outcome == "set" ? null : outcome;
     }
 
-    /// <summary>Sends with the channel's token; a 401 refreshes the token once and sends again.</summary>
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient client, PublishJob job, TimeSpan timeout, Func<HttpRequestMessage> build, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var token = await job.AccessTokenAsync(attempt > 0, ct);
-            var request = build();
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            HttpResponseMessage response;
-            // The client has no overall timeout (uploads are long), so each request gets its own.
-            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                limit.CancelAfter(timeout);
-                try
-                {
-                    response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, limit.Token);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new PublishTransientException($"YouTube did not answer within {timeout.TotalSeconds:0} s.");
-                }
-            }
-            if (response.StatusCode != HttpStatusCode.Unauthorized)
-            {
-                return response;
-            }
-            response.Dispose();
-            if (attempt > 0)
-            {
-                throw new ChannelNeedsReconnectException("YouTube refused the channel's access even after a refresh: connect the channel again.");
-            }
-        }
-    }
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, PublishJob job, TimeSpan timeout, Func<HttpRequestMessage> build, CancellationToken ct) =>
+        PlatformHttp.SendAsync(client, job, "YouTube", timeout, build, ct);
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, string doing, CancellationToken ct)
     {
@@ -381,8 +282,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         }
         if (code is 429 or >= 500 || reason is "rateLimitExceeded" or "userRateLimitExceeded" or "backendError")
         {
-            throw new PublishTransientException(said + ".", response.Headers.RetryAfter?.Delta
-                ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null));
+            throw new PublishTransientException(said + ".", PlatformHttp.RetryAfter(response));
         }
         throw new PublishRejectedException(said + ".");
     }
@@ -432,5 +332,5 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
             ? last + 1
             : 0;
 
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+    private static string Truncate(string text, int max) => PlatformHttp.Truncate(text, max);
 }
