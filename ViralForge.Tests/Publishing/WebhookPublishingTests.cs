@@ -103,7 +103,7 @@ public sealed class WebhookPublishingTests
     }
 
     [Fact]
-    public void A_media_link_expires()
+    public void A_media_link_expires_and_a_changed_byte_is_refused()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);
         var provider = Microsoft.AspNetCore.DataProtection.DataProtectionProvider.Create("tests");
@@ -111,6 +111,7 @@ public sealed class WebhookPublishingTests
         var id = Guid.NewGuid();
         var token = links.For(id)[(("https://studio.example/" + MediaLinks.RoutePrefix).Length)..];
         Assert.Equal(id, links.Read(token).ArtifactId);
+        Assert.Equal((null, "This link is not valid."), links.Read(token[..^2] + (token[^2] == 'x' ? "y" : "x") + token[^1]));
         clock.Now = clock.Now.AddMinutes(11);
         Assert.Equal((null, "This link has expired."), links.Read(token));
     }

@@ -54,6 +54,7 @@ public static class WebExtensions
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
         AddAuth(services);
+        services.AddRequestProtection(configuration);
         // Sign-in cookies survive restarts: keys live beside the artifacts, not in memory.
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         services.AddDataProtection()
@@ -133,6 +134,7 @@ public static class WebExtensions
 
     public static WebApplication UseViralForge(this WebApplication app)
     {
+        app.UseRequestProtection();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
