@@ -20,6 +20,7 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<Publishing.Channel> Channels => Set<Publishing.Channel>();
     public DbSet<Publishing.Publication> Publications => Set<Publishing.Publication>();
+    public DbSet<Publishing.Duplicates.VideoFingerprint> VideoFingerprints => Set<Publishing.Duplicates.VideoFingerprint>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {

@@ -88,6 +88,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<PublishingCommands>();
         services.AddSingleton<PublicationQueue>();
         services.AddSingleton<PublicationRunner>();
+        services.AddOptions<Publishing.Duplicates.DuplicateOptions>().Bind(configuration.GetSection("Publishing:Duplicates")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Publishing.Duplicates.VideoFingerprinter>();
+        services.AddSingleton<Publishing.Duplicates.DuplicateGate>();
         services.AddTransient<PublicationJob>();
         services.AddSingleton<IPublisher, OutboxPublisher>();
         services.AddSingleton<IPublisher, WebhookPublisher>();

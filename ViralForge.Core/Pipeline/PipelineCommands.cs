@@ -14,6 +14,8 @@ public sealed class PipelineCommands(
     PipelineScheduler scheduler,
     StageEnqueuer enqueuer,
     Publishing.PublishingCommands publishing,
+    Publishing.PublicationQueue publicationQueue,
+    Publishing.Duplicates.DuplicateGate duplicates,
     TimeProvider time)
 {
     public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, string actor, CancellationToken ct)
@@ -231,6 +233,15 @@ public sealed class PipelineCommands(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
         var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
+        if (HeldByGate(live) is { } held)
+        {
+            await DecideHeldAsync(db, video, live, held, reviewer, null, ct);
+            await tx.CommitAsync(ct);
+            // Counted as out from now on; its publications whose slot has come go now.
+            await duplicates.ReleaseAsync(videoId, ct);
+            await publicationQueue.DispatchAsync(videoId, ct);
+            return;
+        }
         var review = live.FirstOrDefault(r => r.Stage == StageKind.Review && r.Status == StageRunStatus.Waiting)
             ?? throw new PipelineCommandException("This video is not waiting for review.");
         review.Status = StageRunStatus.Succeeded;
@@ -271,6 +282,12 @@ public sealed class PipelineCommands(
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
         var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
+        if (HeldByGate(live) is { } held)
+        {
+            await DecideHeldAsync(db, video, live, held, reviewer, reason.Trim(), ct);
+            await tx.CommitAsync(ct);
+            return;
+        }
         var review = live.FirstOrDefault(r => r.Stage == StageKind.Review && r.Status == StageRunStatus.Waiting)
             ?? throw new PipelineCommandException("This video is not waiting for review.");
         review.Status = StageRunStatus.Rejected;
@@ -283,6 +300,40 @@ public sealed class PipelineCommands(
         await db.SaveChangesAsync(ct);
         await PipelineScheduler.NotifyAsync(db, review, ct);
         await tx.CommitAsync(ct);
+    }
+
+    private static StageRun? HeldByGate(List<StageRun> live) =>
+        live.FirstOrDefault(r => r.Stage == StageKind.Publish && r.Status == StageRunStatus.Waiting);
+
+    /// <summary>
+    /// A reviewer's word on a video the near-duplicate gate held: let it out anyway (no reason) or reject
+    /// it (its scheduled publications are cancelled). Either way the report stays on the run.
+    /// </summary>
+    private async Task DecideHeldAsync(ViralForgeDbContext db, Video video, List<StageRun> live, StageRun held, string reviewer, string? rejectReason, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var report = held.Error;
+        held.FinishedAt = now;
+        if (rejectReason is null)
+        {
+            held.Status = StageRunStatus.Succeeded;
+            held.Error = $"Let through by {reviewer} despite the near-duplicate gate. {report}";
+            db.ReviewDecisions.Add(new ReviewDecision { VideoId = video.Id, Outcome = ReviewOutcome.Approved, Reviewer = reviewer, Reason = "Published despite the near-duplicate gate." });
+        }
+        else
+        {
+            held.Status = StageRunStatus.Rejected;
+            held.Error = $"Rejected by {reviewer}: {rejectReason} ({report})";
+            db.ReviewDecisions.Add(new ReviewDecision { VideoId = video.Id, Outcome = ReviewOutcome.Rejected, Reviewer = reviewer, Reason = rejectReason });
+            await db.Publications.Where(p => p.VideoId == video.Id && p.Status == Publishing.PublicationStatus.Scheduled)
+                .ExecuteUpdateAsync(u => u.SetProperty(p => p.Status, Publishing.PublicationStatus.Cancelled)
+                    .SetProperty(p => p.Error, $"Cancelled: the video was rejected after the near-duplicate gate held it."), ct);
+        }
+        video.Status = VideoStatusRules.From(live);
+        video.UpdatedAt = now;
+        Audit(db, reviewer, rejectReason is null ? "video.release-held" : "video.reject-held", video.Id.ToString(), new { report, reason = rejectReason });
+        await db.SaveChangesAsync(ct);
+        await PipelineScheduler.NotifyAsync(db, held, ct);
     }
 
     private static void Audit(ViralForgeDbContext db, string actor, string action, string subject, object? details = null) =>

@@ -115,7 +115,7 @@ public sealed class StageExecutor(
                 artifact.MediaInfoJson = file.MediaInfoJson;
                 artifacts.Add(artifact);
             }
-            await CompleteAsync(run.Id, lease, artifacts, artifacts.Select(a => a.Id).ToList(), outcome.AwaitsPerson, inputHash, null, ct, outcome.Script);
+            await CompleteAsync(run.Id, lease, artifacts, artifacts.Select(a => a.Id).ToList(), outcome.AwaitsPerson, inputHash, null, ct, outcome.Script, outcome.Note);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -292,7 +292,7 @@ public sealed class StageExecutor(
     }
 
     private async Task CompleteAsync(long runId, Guid lease, List<Artifact> newArtifacts, List<Guid> outputIds,
-        bool awaitsPerson, string inputHash, long? reusedFrom, CancellationToken ct, ScriptDocument? newScript = null)
+        bool awaitsPerson, string inputHash, long? reusedFrom, CancellationToken ct, ScriptDocument? newScript = null, string? note = null)
     {
         Guid? releasedVideo = null;
         var created = await DbWrites.ExecuteAsync(async token =>
@@ -318,7 +318,7 @@ public sealed class StageExecutor(
             run.OutputArtifactIds = outputIds;
             run.InputHash = inputHash;
             run.ReusedFromRunId = reusedFrom;
-            run.Error = null;
+            run.Error = awaitsPerson ? note : null;
             run.LeaseId = null;
             if (newScript is not null)
             {
@@ -327,7 +327,7 @@ public sealed class StageExecutor(
             }
             var script = ScriptDocument.Parse(video.ScriptJson).Script!;
             var successors = awaitsPerson ? [] : await scheduler.CreateSuccessorsAsync(db, video, script, live, run, token);
-            releasedVideo = run.Stage == StageKind.Publish ? video.Id : null;
+            releasedVideo = run.Stage == StageKind.Publish && !awaitsPerson ? video.Id : null;
             video.Status = VideoStatusRules.From(live);
             video.UpdatedAt = time.GetUtcNow();
             await db.SaveChangesAsync(token);

@@ -104,6 +104,9 @@ public sealed record StageOutcome(IReadOnlyList<ProducedFile> Files, bool Awaits
     /// <summary>The video's script as this run leaves it (the Script stage writing one from a brief).</summary>
     public ScriptDocument? Script { get; init; }
 
+    /// <summary>Why a person is needed (a held video's reason), shown with the run.</summary>
+    public string? Note { get; init; }
+
     public static StageOutcome Produced(params ProducedFile[] files) => new(files);
     public static readonly StageOutcome WaitForPerson = new([], AwaitsPerson: true);
 }

@@ -19,8 +19,14 @@ public static class VideoStatusRules
         }
         if (Of(StageKind.Publish) is { } publish)
         {
-            // Published is set by the first publication that goes live, not by the gate.
-            return VideoStatus.Approved;
+            // Held by the near-duplicate gate: back in front of a reviewer. Published is set by the first
+            // publication that goes live, not by the gate.
+            return publish.Status switch
+            {
+                StageRunStatus.Waiting => VideoStatus.AwaitingReview,
+                StageRunStatus.Rejected => VideoStatus.Rejected,
+                _ => VideoStatus.Approved,
+            };
         }
         return Of(StageKind.Review)?.Status switch
         {

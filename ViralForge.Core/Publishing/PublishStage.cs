@@ -8,12 +8,14 @@ namespace ViralForge.Core.Publishing;
 /// <summary>
 /// The gate between approval and the platforms. It checks that the approved cut is there and that the
 /// video has somewhere to go, and records what was released; the publications themselves then go out
-/// at their slots (see <see cref="PublicationRunner"/>). The near-duplicate check will sit here.
+/// at their slots (see <see cref="PublicationRunner"/>). Before that, the near-duplicate gate: a video
+/// that looks like one already out, like a reference file, or that shows the same picture in two
+/// scenes waits for a reviewer with the report instead of going out.
 /// </summary>
-public sealed class PublishStage(IDbContextFactory<ViralForgeDbContext> dbFactory) : IStageHandler
+public sealed class PublishStage(IDbContextFactory<ViralForgeDbContext> dbFactory, Duplicates.DuplicateGate gate) : IStageHandler
 {
     public StageKind Stage => StageKind.Publish;
-    public int Version => 2;
+    public int Version => 3;
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
@@ -33,6 +35,20 @@ public sealed class PublishStage(IDbContextFactory<ViralForgeDbContext> dbFactor
         }
         var receipt = context.WorkFile("release.json");
         await File.WriteAllTextAsync(receipt, JsonSerializer.Serialize(new { final = final.Sha256, publications }), ct);
-        return StageOutcome.Produced(new ProducedFile("publish-release", receipt, "application/json"));
+        if (!gate.Options.Enabled)
+        {
+            return StageOutcome.Produced(new ProducedFile("publish-release", receipt, "application/json"));
+        }
+        context.Detail(0.1, "Comparing with everything published");
+        var report = await gate.CheckAsync(context.Video.Id, context.Input(StageKind.Compose).PathOf("final"), context.WorkFolder, ct);
+        var reportFile = context.WorkFile("duplicates.json");
+        await File.WriteAllTextAsync(reportFile, Duplicates.DuplicateGate.ToJson(report), ct);
+        ProducedFile[] files = [new("publish-release", receipt, "application/json"), new("duplicate-report", reportFile, "application/json")];
+        if (report.Held)
+        {
+            return new StageOutcome(files, AwaitsPerson: true) { Note = report.Describe() };
+        }
+        await gate.ReleaseAsync(context.Video.Id, ct);
+        return new StageOutcome(files);
     }
 }

@@ -1044,6 +1044,56 @@ namespace ViralForge.Core.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("ViralForge.Core.Publishing.Duplicates.VideoFingerprint", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.PrimitiveCollection<long[]>("Hashes")
+                        .IsRequired()
+                        .HasColumnType("bigint[]")
+                        .HasColumnName("hashes");
+
+                    b.Property<string>("ReferenceName")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("reference_name");
+
+                    b.Property<string>("ReferenceStamp")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("reference_stamp");
+
+                    b.Property<bool>("Released")
+                        .HasColumnType("boolean")
+                        .HasColumnName("released");
+
+                    b.Property<Guid?>("VideoId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("video_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_video_fingerprints");
+
+                    b.HasIndex("ReferenceName")
+                        .IsUnique()
+                        .HasDatabaseName("ix_video_fingerprints_reference_name");
+
+                    b.HasIndex("VideoId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_video_fingerprints_video_id");
+
+                    b.ToTable("video_fingerprints", (string)null);
+                });
+
             modelBuilder.Entity("ViralForge.Core.Publishing.Publication", b =>
                 {
                     b.Property<long>("Id")
@@ -1232,6 +1282,15 @@ namespace ViralForge.Core.Data.Migrations
                         .HasConstraintName("fk_stage_runs_videos_video_id");
 
                     b.Navigation("Video");
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Publishing.Duplicates.VideoFingerprint", b =>
+                {
+                    b.HasOne("ViralForge.Core.Data.Video", null)
+                        .WithMany()
+                        .HasForeignKey("VideoId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_video_fingerprints_videos_video_id");
                 });
 
             modelBuilder.Entity("ViralForge.Core.Publishing.Publication", b =>
