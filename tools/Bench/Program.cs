@@ -1,4 +1,4 @@
-// ViralForge benchmarks: scripts/bench [pickup|compose|svd|demo|upload]. Each measure ends with one line
+// ViralForge benchmarks: scripts/bench [pickup|compose|svd|upload|dups|demo]. Each measure ends with one line
 // "BENCH <name> <value> <unit> target <op><value>".
 using ViralForge.Bench;
 
@@ -22,6 +22,10 @@ if (which is "all" or "svd")
 if (which is "all" or "upload")
 {
     await UploadBench.RunAsync(scratch);
+}
+if (which is "all" or "dups")
+{
+    await DuplicateBench.RunAsync(admin, scratch);
 }
 if (which is "all" or "demo")
 {
