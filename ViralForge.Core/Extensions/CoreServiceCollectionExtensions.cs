@@ -75,6 +75,14 @@ public static class CoreServiceCollectionExtensions
         return services;
     }
 
+    /// <summary>A platform's publisher, which also reads its publications' numbers.</summary>
+    private static void AddPlatform<T>(IServiceCollection services) where T : class, IPublisher, Publishing.Stats.IStatsReader
+    {
+        services.AddSingleton<T>();
+        services.AddSingleton<IPublisher>(sp => sp.GetRequiredService<T>());
+        services.AddSingleton<Publishing.Stats.IStatsReader>(sp => sp.GetRequiredService<T>());
+    }
+
     private static void AddPublishing(IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<Outside.OutsideOptions>().Bind(configuration.GetSection(Outside.OutsideOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -94,9 +102,12 @@ public static class CoreServiceCollectionExtensions
         services.AddTransient<PublicationJob>();
         services.AddSingleton<IPublisher, OutboxPublisher>();
         services.AddSingleton<IPublisher, WebhookPublisher>();
-        services.AddSingleton<IPublisher, Publishing.YouTube.YouTubePublisher>();
-        services.AddSingleton<IPublisher, Publishing.TikTok.TikTokPublisher>();
-        services.AddSingleton<IPublisher, Publishing.Instagram.InstagramPublisher>();
+        AddPlatform<Publishing.YouTube.YouTubePublisher>(services);
+        AddPlatform<Publishing.TikTok.TikTokPublisher>(services);
+        AddPlatform<Publishing.Instagram.InstagramPublisher>(services);
+        services.AddOptions<Publishing.Stats.StatsOptions>().Bind(configuration.GetSection("Publishing:Stats")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Publishing.Stats.StatsCollector>();
+        services.AddTransient<Publishing.Stats.PublicationStatsJob>();
         // Every outside call goes through the shared per-host limiter.
         services.AddHttpClient(OAuthClient.HttpClientName).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
         services.AddHttpClient(WebhookPublisher.HttpClientName).AddHttpMessageHandler<Outside.HostRateLimitHandler>();

@@ -16,6 +16,7 @@ public sealed class StageDispatcher(
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     StageEnqueuer enqueuer,
     Publishing.PublicationQueue publications,
+    Publishing.Stats.StatsCollector stats,
     JobStorage storage,
     IOptions<PipelineOptions> options,
     TimeProvider time,
@@ -38,6 +39,8 @@ public sealed class StageDispatcher(
         {
             // The Publish stage's dispatcher also sends the publications whose slot has come (paused with it).
             await publications.DispatchAsync(null, ct);
+            // And the numbers back from the platforms, for live publications whose reading is due.
+            await stats.DispatchAsync(ct);
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();

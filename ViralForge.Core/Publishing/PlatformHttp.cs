@@ -10,12 +10,16 @@ public static class PlatformHttp
     /// Sends with the channel's token; a 401 refreshes the token once and sends again, a second 401 means
     /// the grant is gone. The clients have no overall timeout (uploads are long), so each request gets its own.
     /// </summary>
-    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, PublishJob job, string platform, TimeSpan timeout,
+    public static Task<HttpResponseMessage> SendAsync(HttpClient client, PublishJob job, string platform, TimeSpan timeout,
+        Func<HttpRequestMessage> build, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<bool>>? isUnauthorized = null) =>
+        SendAsync(client, job.AccessTokenAsync, platform, timeout, build, ct, isUnauthorized);
+
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, Func<bool, CancellationToken, Task<string>> accessToken, string platform, TimeSpan timeout,
         Func<HttpRequestMessage> build, CancellationToken ct, Func<HttpResponseMessage, CancellationToken, Task<bool>>? isUnauthorized = null)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var token = await job.AccessTokenAsync(attempt > 0, ct);
+            var token = await accessToken(attempt > 0, ct);
             var request = build();
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             HttpResponseMessage response;

@@ -23,6 +23,7 @@ public sealed class PublicationRunner(
     ChannelAccess access,
     ArtifactStore store,
     MediaLinks links,
+    Stats.StatsCollector stats,
     IOptions<PublishingOptions> options,
     IOptions<PipelineOptions> pipeline,
     TimeProvider time,
@@ -230,6 +231,7 @@ public sealed class PublicationRunner(
             row.Url = result.Url;
             row.PublishedAt = now;
             row.Progress = 1;
+            row.NextStatsAt = stats.FirstReading(row.Channel!.Platform, now);
             var video = await PipelineScheduler.LockVideoAsync(db, row.VideoId, ct);
             video.Status = VideoStatus.Published;
             video.PublishedAt ??= now;

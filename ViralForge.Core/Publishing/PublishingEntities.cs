@@ -90,6 +90,17 @@ public sealed class Publication
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? PublishedAt { get; set; }
+
+    /// <summary>The platform's latest numbers for a live publication (null: not read yet, or the platform does not say).</summary>
+    public long? Views { get; set; }
+    public long? Likes { get; set; }
+    public long? Comments { get; set; }
+    public long? Shares { get; set; }
+    public DateTimeOffset? StatsAt { get; set; }
+    /// <summary>When the numbers are read next; null when they are not read (no platform numbers, or old enough).</summary>
+    public DateTimeOffset? NextStatsAt { get; set; }
+    /// <summary>Why the last reading failed, in plain words.</summary>
+    public string? StatsNote { get; set; }
 }
 
 internal sealed class ChannelConfiguration : IEntityTypeConfiguration<Channel>
@@ -132,6 +143,8 @@ internal sealed class PublicationConfiguration : IEntityTypeConfiguration<Public
         e.HasIndex(p => new { p.VideoId, p.ChannelId }).IsUnique();
         e.HasIndex(p => new { p.Status, p.ScheduledFor });
         e.HasIndex(p => new { p.ChannelId, p.ScheduledFor });
+        e.HasIndex(p => p.NextStatsAt).HasFilter("next_stats_at IS NOT NULL");
+        e.Property(p => p.StatsNote).HasMaxLength(500);
         e.HasOne<Data.Video>().WithMany().HasForeignKey(p => p.VideoId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne(p => p.Channel).WithMany().HasForeignKey(p => p.ChannelId).OnDelete(DeleteBehavior.Restrict);
     }

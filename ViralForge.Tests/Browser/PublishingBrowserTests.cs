@@ -23,6 +23,7 @@ public sealed class PublishingBrowserTests
             ["Publishing__Google__TokenUrl"] = youtube.BaseUrl + "token",
             ["Publishing__Google__ClientId"] = LoopbackYouTube.ClientId,
             ["Publishing__Google__ClientSecret"] = LoopbackYouTube.ClientSecret,
+            ["Publishing__Stats__FirstAfterSeconds"] = "1",
         });
         await studio.StartAsync();
         var admin = await studio.IssueApiKeyAsync("admin");
@@ -71,6 +72,14 @@ public sealed class PublishingBrowserTests
         await Assertions.Expect(page.Locator("[data-testid=video-status]")).ToHaveTextAsync("published");
         Assert.True(DateTimeOffset.UtcNow >= scheduled.ScheduledFor, "It went out before its slot.");
         Assert.Null(await desk.PublicationAsync(videoId, 1));
+
+        // The numbers come back from the platform and show on the video page and the channel's row.
+        var (views, _, _) = LoopbackYouTube.NumbersOf(uploaded.Id);
+        await desk.NumbersAsync(videoId, channel);
+        await session.OpenAsync($"videos/{videoId}");
+        await Assertions.Expect(page.Locator("[data-testid=publication-numbers]")).ToContainTextAsync($"{views:N0} views");
+        await session.OpenAsync("admin/channels");
+        await Assertions.Expect(page.Locator($"[data-testid=channel-numbers-{channel}]")).ToContainTextAsync($"1 · {views:N0}");
         await page.ScreenshotAsync(new() { Path = Path.Combine(folder, "published.png"), FullPage = true });
     }
 }

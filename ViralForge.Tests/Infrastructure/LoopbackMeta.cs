@@ -178,7 +178,32 @@ public sealed class LoopbackMeta : IAsyncDisposable
         }
         else if (segments.Length == 1 && _media.TryGetValue(segments[0], out var media))
         {
-            await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject { ["id"] = media.Id, ["permalink"] = media.Permalink }.ToJsonString());
+            var fields = request.QueryString["fields"] ?? "";
+            var body = new JsonObject { ["id"] = media.Id };
+            if (fields.Contains("permalink", StringComparison.Ordinal))
+            {
+                body["permalink"] = media.Permalink;
+            }
+            if (fields.Contains("like_count", StringComparison.Ordinal))
+            {
+                body["like_count"] = 87;
+                body["comments_count"] = 9;
+            }
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, body.ToJsonString());
+        }
+        else if (segments.Length == 2 && segments[1] == "insights" && _media.ContainsKey(segments[0]) && request.QueryString["metric"] == "views")
+        {
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject
+            {
+                ["data"] = new JsonArray(new JsonObject
+                {
+                    ["name"] = "views",
+                    ["period"] = "lifetime",
+                    ["values"] = new JsonArray(new JsonObject { ["value"] = 2400 }),
+                    ["title"] = "Views",
+                    ["id"] = $"{segments[0]}/insights/views/lifetime",
+                }),
+            }.ToJsonString());
         }
         else
         {

@@ -147,6 +147,22 @@ public sealed class LoopbackTikTok : IAsyncDisposable
             case "/v2/post/publish/inbox/video/init/":
                 await InitAsync(context.Response, body, path.Contains("inbox", StringComparison.Ordinal));
                 break;
+            case "/v2/video/query/":
+                var wanted = (body["filters"]?["video_ids"] as JsonArray)?.Select(v => v?.GetValue<string>()).ToHashSet() ?? [];
+                await OkAsync(context.Response, new JsonObject
+                {
+                    ["videos"] = new JsonArray([.. Posts.Where(p => p.PostId is not null && wanted.Contains(p.PostId)).Select(p => (JsonNode)new JsonObject
+                    {
+                        ["id"] = p.PostId,
+                        ["view_count"] = 5000,
+                        ["like_count"] = 321,
+                        ["comment_count"] = 12,
+                        ["share_count"] = 4,
+                    })]),
+                    ["cursor"] = 0,
+                    ["has_more"] = false,
+                });
+                break;
             case "/v2/post/publish/status/fetch/":
                 await StatusAsync(context.Response, body["publish_id"]?.GetValue<string>());
                 break;

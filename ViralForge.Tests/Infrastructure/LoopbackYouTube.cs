@@ -114,6 +114,11 @@ public sealed class LoopbackYouTube : IAsyncDisposable
 
     public void ExpireAccessTokens() => _accessTokens.Clear();
 
+    /// <summary>The numbers videos.list reports for a video: fixed per id, so a test knows them.</summary>
+    public static (long Views, long Likes, long Comments) NumbersOf(string id) => (1000 + (id.Length * 7), 40 + id.Length, 3);
+
+    public int StatisticsReads { get; private set; }
+
     /// <summary>What a person does at the consent screen: the authorize URL redirects back with a code.</summary>
     public string Consent(string authorizeUrl)
     {
@@ -151,6 +156,24 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         else if (path.StartsWith("/upload/session/", StringComparison.Ordinal) && request.HttpMethod == "PUT")
         {
             await ChunkAsync(context, path["/upload/session/".Length..]);
+        }
+        else if (path == "/youtube/v3/videos" && request.HttpMethod == "GET" && request.QueryString["part"] == "statistics")
+        {
+            // videos.list: counts as strings, as YouTube sends them; an unknown id gives no items.
+            var id = request.QueryString["id"] ?? "";
+            var items = new JsonArray();
+            if (Videos.Any(v => v.Id == id))
+            {
+                var (views, likes, comments) = NumbersOf(id);
+                items.Add(new JsonObject
+                {
+                    ["kind"] = "youtube#video",
+                    ["id"] = id,
+                    ["statistics"] = new JsonObject { ["viewCount"] = views.ToString(System.Globalization.CultureInfo.InvariantCulture), ["likeCount"] = likes.ToString(System.Globalization.CultureInfo.InvariantCulture), ["favoriteCount"] = "0", ["commentCount"] = comments.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                });
+            }
+            StatisticsReads++;
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject { ["kind"] = "youtube#videoListResponse", ["items"] = items }.ToJsonString());
         }
         else if (path == "/upload/youtube/v3/thumbnails/set" && request.HttpMethod == "POST")
         {

@@ -27,6 +27,7 @@ public sealed class InstagramPublishingTests
             ["Publishing__StatusPollSeconds"] = "0.2",
             ["Publishing__RetryBaseDelaySeconds"] = "0.3",
             ["Publishing__RetryMaxDelaySeconds"] = "1",
+            ["Publishing__Stats__FirstAfterSeconds"] = "1",
         });
         studio.Settings["Publishing__PublicBaseUrl"] = studio.BaseAddress.ToString().TrimEnd('/');
         await studio.StartAsync();
@@ -66,6 +67,7 @@ public sealed class InstagramPublishingTests
         Assert.Contains("Octopus hearts", used.Form["caption"]);
         Assert.Contains("Made with AI", used.Form["caption"]);
         Assert.True(meta.LimitReads >= 2, "The publishing limit is read before each post.");
+        Assert.Equal(((long?)2400, (long?)87, (long?)9), await desk.NumbersAsync(videoId, a));
 
         // The signed link the fetcher used refuses a changed byte.
         var link = used.Form["video_url"];

@@ -66,6 +66,28 @@ public sealed class PublishingStudio(StudioProcess studio, string adminKey, stri
         return row!;
     }
 
+    /// <summary>Waits until the publication's numbers have been read from the platform, and returns them.</summary>
+    public async Task<(long? Views, long? Likes, long? Comments)> NumbersAsync(Guid videoId, int channelId)
+    {
+        (long?, long?, long?) numbers = default;
+        await Eventually.WaitAsync(async () =>
+        {
+            await using var conn = new NpgsqlConnection(studio.ConnectionString);
+            await conn.OpenAsync();
+            await using var cmd = new NpgsqlCommand("SELECT views, likes, comments, stats_at, stats_note FROM publications WHERE video_id = $1 AND channel_id = $2", conn);
+            cmd.Parameters.AddWithValue(videoId);
+            cmd.Parameters.AddWithValue(channelId);
+            await using var reader = await cmd.ExecuteReaderAsync();
+            if (!await reader.ReadAsync() || reader.IsDBNull(3))
+            {
+                return false;
+            }
+            numbers = (reader.IsDBNull(0) ? null : reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2));
+            return true;
+        }, TimeSpan.FromSeconds(60), () => $"The numbers of the publication on channel {channelId} were never read.\n{studio.Log[^Math.Min(4000, studio.Log.Length)..]}");
+        return numbers;
+    }
+
     public async Task<string> ScalarAsync(string sql)
     {
         await using var conn = new NpgsqlConnection(studio.ConnectionString);

@@ -38,6 +38,7 @@ public sealed class TikTokPublishingTests
             ["Publishing__InlineWaitSeconds"] = "0.3",
             ["Publishing__RetryBaseDelaySeconds"] = "0.3",
             ["Publishing__RetryMaxDelaySeconds"] = "1",
+            ["Publishing__Stats__FirstAfterSeconds"] = "1",
         });
         await studio.StartAsync();
         var admin = await studio.IssueApiKeyAsync("admin");
@@ -75,6 +76,7 @@ public sealed class TikTokPublishingTests
         Assert.Contains("Made with AI", info["title"]!.GetValue<string>());
         Assert.Equal($"https://www.tiktok.com/@forge.studio/video/{post.PostId}", liveA.Url);
         Assert.Equal(post.PostId, liveA.PlatformId);
+        Assert.Equal(((long?)5000, (long?)321, (long?)12), await desk.NumbersAsync(videoId, a));
 
         // B: this API version refuses is_aigc: posted without it, and the refusal is on the publication.
         tiktok.RefuseAigc = true;

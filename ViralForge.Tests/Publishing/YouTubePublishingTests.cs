@@ -28,6 +28,7 @@ public sealed class YouTubePublishingTests
             ["Publishing__Google__ClientSecret"] = LoopbackYouTube.ClientSecret,
             ["Publishing__RetryBaseDelaySeconds"] = "0.3",
             ["Publishing__RetryMaxDelaySeconds"] = "1",
+            ["Publishing__Stats__FirstAfterSeconds"] = "1",
         });
         await studio.StartAsync();
         var admin = await studio.IssueApiKeyAsync("admin");
@@ -61,6 +62,10 @@ public sealed class YouTubePublishingTests
         Assert.True(youtube.Thumbnails.TryGetValue(uploaded.Id, out var thumbBytes) && thumbBytes > 1000, "The poster was not set as the thumbnail.");
         Assert.Equal("Published", await db.VideoStatusAsync(videoId));
         Assert.Equal(1, youtube.UploadStarts);
+        // The numbers back: read from videos.list a moment after it went live.
+        var numbers = await desk.NumbersAsync(videoId, a);
+        var expected = LoopbackYouTube.NumbersOf(uploaded.Id);
+        Assert.Equal(((long?)expected.Views, (long?)expected.Likes, (long?)expected.Comments), numbers);
 
         // B: SIGKILL while a chunk is in flight; after a restart the same session resumes.
         var b = await desk.CreateChannelAsync(Channel("Shorts B"));

@@ -1115,6 +1115,10 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("channel_id");
 
+                    b.Property<long?>("Comments")
+                        .HasColumnType("bigint")
+                        .HasColumnName("comments");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -1140,9 +1144,17 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("lease_id");
 
+                    b.Property<long?>("Likes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("likes");
+
                     b.Property<DateTimeOffset?>("NextAttemptAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("next_attempt_at");
+
+                    b.Property<DateTimeOffset?>("NextStatsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_stats_at");
 
                     b.Property<string>("PlatformId")
                         .HasMaxLength(200)
@@ -1165,9 +1177,22 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("scheduled_for");
 
+                    b.Property<long?>("Shares")
+                        .HasColumnType("bigint")
+                        .HasColumnName("shares");
+
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("started_at");
+
+                    b.Property<DateTimeOffset?>("StatsAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stats_at");
+
+                    b.Property<string>("StatsNote")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("stats_note");
 
                     b.Property<string>("Status")
                         .IsRequired()
@@ -1189,8 +1214,16 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("video_id");
 
+                    b.Property<long?>("Views")
+                        .HasColumnType("bigint")
+                        .HasColumnName("views");
+
                     b.HasKey("Id")
                         .HasName("pk_publications");
+
+                    b.HasIndex("NextStatsAt")
+                        .HasDatabaseName("ix_publications_next_stats_at")
+                        .HasFilter("next_stats_at IS NOT NULL");
 
                     b.HasIndex("ChannelId", "ScheduledFor")
                         .HasDatabaseName("ix_publications_channel_id_scheduled_for");
@@ -1203,6 +1236,52 @@ namespace ViralForge.Core.Data.Migrations
                         .HasDatabaseName("ix_publications_video_id_channel_id");
 
                     b.ToTable("publications", (string)null);
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Publishing.Stats.PublicationMetric", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("Comments")
+                        .HasColumnType("bigint")
+                        .HasColumnName("comments");
+
+                    b.Property<DateTimeOffset>("FetchedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fetched_at");
+
+                    b.Property<long?>("Likes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("likes");
+
+                    b.Property<long>("PublicationId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("publication_id");
+
+                    b.Property<long?>("Shares")
+                        .HasColumnType("bigint")
+                        .HasColumnName("shares");
+
+                    b.Property<long?>("Views")
+                        .HasColumnType("bigint")
+                        .HasColumnName("views");
+
+                    b.Property<double?>("WatchMinutes")
+                        .HasColumnType("double precision")
+                        .HasColumnName("watch_minutes");
+
+                    b.HasKey("Id")
+                        .HasName("pk_publication_metrics");
+
+                    b.HasIndex("PublicationId", "FetchedAt")
+                        .HasDatabaseName("ix_publication_metrics_publication_id_fetched_at");
+
+                    b.ToTable("publication_metrics", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
@@ -1310,6 +1389,16 @@ namespace ViralForge.Core.Data.Migrations
                         .HasConstraintName("fk_publications_videos_video_id");
 
                     b.Navigation("Channel");
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Publishing.Stats.PublicationMetric", b =>
+                {
+                    b.HasOne("ViralForge.Core.Publishing.Publication", null)
+                        .WithMany()
+                        .HasForeignKey("PublicationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_publication_metrics_publications_publication_id");
                 });
 
             modelBuilder.Entity("ViralForge.Core.Data.PromptTemplate", b =>

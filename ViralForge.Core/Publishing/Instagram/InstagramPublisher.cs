@@ -12,7 +12,7 @@ namespace ViralForge.Core.Publishing.Instagram;
 /// polling and "publish requested" before publishing, so after a crash a PUBLISHED container is looked
 /// up instead of published again.
 /// </summary>
-public sealed class InstagramPublisher(IHttpClientFactory http, IOptions<PublishingOptions> options, TimeProvider time, ILogger<InstagramPublisher> log) : IPublisher
+public sealed class InstagramPublisher(IHttpClientFactory http, IOptions<PublishingOptions> options, TimeProvider time, ILogger<InstagramPublisher> log) : IPublisher, Stats.IStatsReader
 {
     public const string HttpClientName = "instagram";
     private const string Name = "Instagram";
@@ -74,6 +74,30 @@ public sealed class InstagramPublisher(IHttpClientFactory http, IOptions<Publish
         using var media = await CallAsync(client, job, HttpMethod.Get, $"{mediaId}?fields=permalink", null, "asking for the reel's link", ct);
         return new PublishResult(mediaId, Text(media.RootElement, "permalink"), PublicationDetails.Text(publication, "aiFlag"));
     }
+
+    /// <summary>Likes and comments from the media, views from its insights.</summary>
+    public async Task<Stats.PublicationNumbers> ReadAsync(Stats.StatsRequest request, CancellationToken ct)
+    {
+        var client = http.CreateClient(HttpClientName);
+        client.BaseAddress ??= new Uri(Options.GraphBaseUrl.EndsWith('/') ? Options.GraphBaseUrl : Options.GraphBaseUrl + "/");
+        var id = request.Publication.PlatformId ?? throw new PublishRejectedException("The publication has no Instagram media id.");
+        using var media = await CallAsync(client, request.AccessTokenAsync, HttpMethod.Get, $"{id}?fields=like_count,comments_count", null, "reading the reel's numbers", ct);
+        using var insights = await CallAsync(client, request.AccessTokenAsync, HttpMethod.Get, $"{id}/insights?metric=views", null, "reading the reel's views", ct);
+        long? views = null;
+        if (insights.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var metric in data.EnumerateArray().Where(m => Text(m, "name") == "views"))
+            {
+                // Older answers carry values[0].value, newer ones total_value.value.
+                views = metric.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0 ? Number(values[0], "value")
+                    : metric.TryGetProperty("total_value", out var total) ? Number(total, "value") : null;
+            }
+        }
+        return new Stats.PublicationNumbers(views, Number(media.RootElement, "like_count"), Number(media.RootElement, "comments_count"));
+    }
+
+    private static long? Number(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
 
     private sealed record ContainerState(string Code, string? Status);
 
@@ -196,9 +220,12 @@ public sealed class InstagramPublisher(IHttpClientFactory http, IOptions<Publish
     public static string Caption(PublishJob job) => PlatformHttp.Truncate(job.Metadata.Title + "\n\n" + job.Metadata.Description, 2200);
 
     /// <summary>A Graph API call with the channel's token (in the header, never in a logged URL); errors in plain words.</summary>
-    private async Task<JsonDocument> CallAsync(HttpClient client, PublishJob job, HttpMethod method, string path, Dictionary<string, string>? form, string doing, CancellationToken ct)
+    private Task<JsonDocument> CallAsync(HttpClient client, PublishJob job, HttpMethod method, string path, Dictionary<string, string>? form, string doing, CancellationToken ct) =>
+        CallAsync(client, job.AccessTokenAsync, method, path, form, doing, ct);
+
+    private async Task<JsonDocument> CallAsync(HttpClient client, Func<bool, CancellationToken, Task<string>> accessToken, HttpMethod method, string path, Dictionary<string, string>? form, string doing, CancellationToken ct)
     {
-        using var response = await PlatformHttp.SendAsync(client, job, Name, Timeout,
+        using var response = await PlatformHttp.SendAsync(client, accessToken, Name, Timeout,
             () => new HttpRequestMessage(method, path) { Content = form is null ? null : new FormUrlEncodedContent(form) }, ct, IsExpiredTokenAsync);
         var text = await PlatformHttp.ReadCappedAsync(response, ct);
         JsonDocument doc;

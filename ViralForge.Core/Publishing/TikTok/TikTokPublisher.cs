@@ -16,7 +16,7 @@ namespace ViralForge.Core.Publishing.TikTok;
 /// retry asks TikTok what became of it instead of posting again. The AI-generated flag (<c>is_aigc</c>)
 /// is sent; if TikTok refuses it the refusal is recorded and shown.
 /// </summary>
-public sealed class TikTokPublisher(IHttpClientFactory http, IOptions<PublishingOptions> options, TimeProvider time, ILogger<TikTokPublisher> log) : IPublisher
+public sealed class TikTokPublisher(IHttpClientFactory http, IOptions<PublishingOptions> options, TimeProvider time, ILogger<TikTokPublisher> log) : IPublisher, Stats.IStatsReader
 {
     public const string HttpClientName = "tiktok";
     private const string Platform_ = "TikTok";
@@ -72,6 +72,31 @@ public sealed class TikTokPublisher(IHttpClientFactory http, IOptions<Publishing
         }, ct);
         return Result(job, id, final);
     }
+
+    /// <summary>A public post's numbers through <c>video/query</c> (needs the video.list scope).</summary>
+    public async Task<Stats.PublicationNumbers> ReadAsync(Stats.StatsRequest request, CancellationToken ct)
+    {
+        var id = request.Publication.PlatformId;
+        if (id is null || !id.All(char.IsAsciiDigit))
+        {
+            throw new PublishRejectedException("TikTok gives numbers only for public posts; this one has no public post id.");
+        }
+        var client = http.CreateClient(HttpClientName);
+        client.BaseAddress ??= new Uri(Options.ApiBaseUrl);
+        var data = await PostJsonAsync(client, request.AccessTokenAsync, "v2/video/query/?fields=id,view_count,like_count,comment_count,share_count",
+            new JsonObject { ["filters"] = new JsonObject { ["video_ids"] = new JsonArray(id) } }, "reading the post's numbers", ct);
+        var video = data.TryGetProperty("videos", out var videos) && videos.ValueKind == JsonValueKind.Array
+            ? videos.EnumerateArray().FirstOrDefault(v => v.ValueKind == JsonValueKind.Object && v.TryGetProperty("id", out var vid) && (vid.ValueKind == JsonValueKind.String ? vid.GetString() : vid.GetRawText()) == id)
+            : default;
+        if (video.ValueKind != JsonValueKind.Object)
+        {
+            throw new PublishRejectedException("TikTok no longer lists the post (deleted or made private).");
+        }
+        return new Stats.PublicationNumbers(Count(video, "view_count"), Count(video, "like_count"), Count(video, "comment_count"), Count(video, "share_count"));
+    }
+
+    private static long? Count(JsonElement e, string name) =>
+        e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var n) ? n : null;
 
     private PublishResult Result(PublishJob job, string publishId, PostStatus status)
     {
@@ -263,10 +288,13 @@ public sealed class TikTokPublisher(IHttpClientFactory http, IOptions<Publishing
     }
 
     /// <summary>A JSON call with the channel's token; the answer's <c>data</c> when <c>error.code</c> is "ok".</summary>
-    private async Task<JsonElement> PostJsonAsync(HttpClient client, PublishJob job, string path, JsonObject? body, string doing, CancellationToken ct)
+    private Task<JsonElement> PostJsonAsync(HttpClient client, PublishJob job, string path, JsonObject? body, string doing, CancellationToken ct) =>
+        PostJsonAsync(client, job.AccessTokenAsync, path, body, doing, ct);
+
+    private async Task<JsonElement> PostJsonAsync(HttpClient client, Func<bool, CancellationToken, Task<string>> accessToken, string path, JsonObject? body, string doing, CancellationToken ct)
     {
         var json = (body ?? []).ToJsonString();
-        using var response = await PlatformHttp.SendAsync(client, job, Platform_, Timeout, () => new HttpRequestMessage(HttpMethod.Post, path)
+        using var response = await PlatformHttp.SendAsync(client, accessToken, Platform_, Timeout, () => new HttpRequestMessage(HttpMethod.Post, path)
         {
             Content = new StringContent(json, Encoding.UTF8, "application/json"),
         }, ct);
