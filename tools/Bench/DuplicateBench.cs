@@ -13,7 +13,7 @@ using ViralForge.Gpu.Worker;
 namespace ViralForge.Bench;
 
 /// <summary>
-/// The near-duplicate gate for one new 45-second 1080x1920 cut against 1,000 published videos whose
+/// The near-duplicate gate for one new 45-second 1080x1920 cut (5 Mbit/s, like the studio's) against 1,000 published videos whose
 /// fingerprints are in PostgreSQL: the check (load and compare) measured apart from fingerprinting the
 /// new cut, which costs the same whatever the catalogue's size.
 /// </summary>
@@ -47,7 +47,7 @@ internal static class DuplicateBench
 
         var cut = Path.Combine(work, "new.mp4");
         var render = await ProcessRunner.RunAsync("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "mandelbrot=size=540x960:rate=30",
-            "-t", "45", "-vf", "scale=1080:1920", "-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", cut], TimeSpan.FromMinutes(5), CancellationToken.None);
+            "-t", "45", "-vf", "scale=1080:1920", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "5M", "-maxrate", "6M", "-bufsize", "10M", "-pix_fmt", "yuv420p", cut], TimeSpan.FromMinutes(5), CancellationToken.None);
         if (render.ExitCode != 0)
         {
             throw new InvalidOperationException(render.StdErrTail);
@@ -79,27 +79,31 @@ internal static class DuplicateBench
 
         var gate = provider.GetRequiredService<DuplicateGate>();
         var fingerprinter = provider.GetRequiredService<VideoFingerprinter>();
-        var totals = new List<double>();
+        var checks = new List<double>();
         var prints = new List<double>();
+        var wholes = new List<double>();
         for (var round = 0; round < Rounds; round++)
         {
             var clock = Stopwatch.StartNew();
             var frames = await fingerprinter.FingerprintAsync(cut, work, CancellationToken.None);
             prints.Add(clock.Elapsed.TotalSeconds);
+            var hashes = frames.Select(f => f.Hash).ToArray();
             clock.Restart();
-            var report = await gate.CheckAsync(candidate.Id, cut, work, CancellationToken.None);
-            totals.Add(clock.Elapsed.TotalSeconds);
-            if (report.Held || frames.Count < 100)
+            var (match, known, _) = await gate.CompareWithKnownAsync(candidate.Id, hashes, CancellationToken.None);
+            checks.Add(clock.Elapsed.TotalSeconds);
+            if (match is not null || known != Published || hashes.Length < 100)
             {
-                throw new InvalidOperationException($"Unexpected: held {report.Held}, {frames.Count} frames.");
+                throw new InvalidOperationException($"Unexpected: match {match}, {known} known, {hashes.Length} frames.");
             }
+            clock.Restart();
+            await gate.CheckAsync(candidate.Id, cut, work, CancellationToken.None);
+            wholes.Add(clock.Elapsed.TotalSeconds);
         }
         prints.Sort();
-        totals.Sort();
-        var fingerprint = prints[Rounds / 2];
-        var check = Math.Max(0, totals[Rounds / 2] - fingerprint);
+        checks.Sort();
+        wholes.Sort();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"duplicate gate: fingerprinting the 45 s cut {fingerprint:0.000} s; whole gate {totals[Rounds / 2]:0.000} s (median of {Rounds})"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BENCH duplicate_check_1000_published {check:0.000} s target <=1"));
+            $"duplicate gate: fingerprinting the 45 s cut {prints[Rounds / 2]:0.000} s; the whole gate {wholes[Rounds / 2]:0.000} s (medians of {Rounds})"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"BENCH duplicate_check_1000_published {checks[Rounds / 2]:0.000} s target <=1"));
     }
 }

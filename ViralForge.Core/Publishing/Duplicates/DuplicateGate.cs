@@ -51,31 +51,35 @@ public sealed class DuplicateGate(
         var frames = await fingerprinter.FingerprintAsync(finalPath, workFolder, ct);
         var hashes = frames.Select(f => f.Hash).ToArray();
         await SyncReferencesAsync(workFolder, ct);
+        var (match, knownCount, closest) = await CompareWithKnownAsync(videoId, hashes, ct);
+        var matches = match is null ? new List<DuplicateMatch>() : [match];
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        matches.AddRange(await RepeatedScenesAsync(db, videoId, workFolder, ct));
+        await SaveAsync(db, videoId, hashes, ct);
+        var report = new DuplicateReport(matches, hashes.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        log.LogInformation("Near-duplicate check of video {VideoId}: {Frames} frames against {Known} known items in {Seconds:0.00} s; closest {Closest:0.00}; {Matches} match(es).",
+            videoId, hashes.Length, knownCount, report.Seconds, closest, matches.Count);
+        return report;
+    }
+
+    /// <summary>The new video's hashes against every video already let out and every reference file: the best match above the threshold.</summary>
+    public async Task<(DuplicateMatch? Match, int Known, double Closest)> CompareWithKnownAsync(Guid videoId, ulong[] hashes, CancellationToken ct)
+    {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var known = await db.VideoFingerprints.AsNoTracking()
             .Where(f => (f.Released && f.VideoId != videoId) || f.ReferenceName != null)
             .Select(f => new { f.VideoId, f.ReferenceName, f.Hashes })
             .ToListAsync(ct);
-        var matches = new List<DuplicateMatch>();
         var best = DuplicateMatcher.Best(hashes, known.Select(k => ((k.VideoId, k.ReferenceName), Array.ConvertAll(k.Hashes, h => (ulong)h))),
             Options.FrameDistance, 0);
-        var closest = best?.Score ?? 0;
-        if (best is { } near && near.Score < Options.Threshold)
+        if (best is not { } found || found.Score < Options.Threshold)
         {
-            best = null;
+            return (null, known.Count, best?.Score ?? 0);
         }
-        if (best is { } found)
-        {
-            matches.Add(found.Item.VideoId is { } other
-                ? await DescribeVideoAsync(db, other, found.Score, ct)
-                : new DuplicateMatch("reference", found.Score, ReferenceName: found.Item.ReferenceName));
-        }
-        matches.AddRange(await RepeatedScenesAsync(db, videoId, workFolder, ct));
-        await SaveAsync(db, videoId, hashes, ct);
-        var report = new DuplicateReport(matches, hashes.Length, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
-        log.LogInformation("Near-duplicate check of video {VideoId}: {Frames} frames against {Known} known items in {Seconds:0.00} s; closest {Closest:0.00}; {Matches} match(es).",
-            videoId, hashes.Length, known.Count, report.Seconds, closest, matches.Count);
-        return report;
+        var match = found.Item.VideoId is { } other
+            ? await DescribeVideoAsync(db, other, found.Score, ct)
+            : new DuplicateMatch("reference", found.Score, ReferenceName: found.Item.ReferenceName);
+        return (match, known.Count, found.Score);
     }
 
     /// <summary>From now on this video counts as out: later videos are compared with it.</summary>
