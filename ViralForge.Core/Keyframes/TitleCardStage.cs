@@ -17,7 +17,7 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
     ];
 
     public StageKind Stage => StageKind.Keyframes;
-    public int Version => 1;
+    public int Version => 2;
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
@@ -36,7 +36,9 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
         var output = context.WorkFile("keyframe.png");
         string[] args =
         [
-            "-f", "lavfi", "-i", $"gradients=s={Width}x{Height}:c0={palette.From}:c1={palette.To}:x0=0:y0=0:x1={Width}:y1={Height}:d=1:r=1",
+            // A fixed seed: without one ffmpeg's gradient source draws a different gradient each time, so the
+            // same scene rendered twice looked different (and a reused input hash promised the same picture).
+            "-f", "lavfi", "-i", $"gradients=s={Width}x{Height}:c0={palette.From}:c1={palette.To}:x0=0:y0=0:x1={Width}:y1={Height}:d=1:r=1:seed=1",
             "-vf", FilterValue.DrawText(font, textFile, "fontsize=76:fontcolor=white:line_spacing=18:x=(w-text_w)/2:y=(h-text_h)/2:shadowx=4:shadowy=4:shadowcolor=black@0.5") + "," +
                    FilterValue.DrawText(font, badgeFile, "fontsize=44:fontcolor=white@0.8:x=(w-text_w)/2:y=h*0.12"),
             "-frames:v", "1", "-update", "1", output,

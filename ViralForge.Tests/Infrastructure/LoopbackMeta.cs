@@ -17,15 +17,12 @@ namespace ViralForge.Tests.Infrastructure;
 /// <c>status_code</c> IN_PROGRESS → FINISHED (or ERROR / EXPIRED on request); <c>media_publish</c>; the
 /// account's media list; and Graph errors as <c>{"error":{"message","type","code","error_subcode"}}</c>.
 /// </summary>
-public sealed class LoopbackMeta : IAsyncDisposable
+public sealed class LoopbackMeta : LoopbackServer
 {
     public const string AppId = "loopback-meta-app";
     public const string AppSecret = "loopback-meta-secret-value";
     public const string AccountId = "17841400000000001";
 
-    private readonly HttpListener _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
     private readonly ConcurrentDictionary<string, bool> _codes = new();
     private readonly ConcurrentDictionary<string, bool> _tokens = new();
     private readonly ConcurrentDictionary<string, Container> _containers = new();
@@ -33,14 +30,6 @@ public sealed class LoopbackMeta : IAsyncDisposable
     private readonly HttpClient _fetcher = new();
     private long _counter = 18000000000000000;
 
-    public LoopbackMeta()
-    {
-        (_listener, var port) = LoopbackListener.Start();
-        BaseUrl = $"http://127.0.0.1:{port}/";
-        _loop = Task.Run(() => LoopbackListener.ServeAsync(_listener, HandleAsync, _stop.Token));
-    }
-
-    public string BaseUrl { get; }
     public string GraphUrl => BaseUrl + "v21.0/";
 
     public sealed class Container
@@ -73,15 +62,6 @@ public sealed class LoopbackMeta : IAsyncDisposable
     public int ProcessingPolls { get; set; } = 2;
     /// <summary>Hold the next media_publish answer after the reel exists, until released.</summary>
     public bool HoldPublish { get; set; }
-    public TaskCompletionSource Held { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public void Release()
-    {
-        _release.TrySetResult();
-        _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        Held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 
     public void RevokeAll() => _tokens.Clear();
 
@@ -97,7 +77,7 @@ public sealed class LoopbackMeta : IAsyncDisposable
         return $"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}#_=_";
     }
 
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
         var path = request.Url!.AbsolutePath;
@@ -281,7 +261,7 @@ public sealed class LoopbackMeta : IAsyncDisposable
         {
             using var head = new HttpRequestMessage(HttpMethod.Get, url);
             head.Headers.Range = new RangeHeaderValue(0, 1024 * 1024 - 1);
-            using var first = await _fetcher.SendAsync(head, _stop.Token);
+            using var first = await _fetcher.SendAsync(head, Stopping.Token);
             if (first.StatusCode != HttpStatusCode.PartialContent || first.Content.Headers.ContentRange?.Length is not { } total)
             {
                 container.Status = $"Error: Media download has failed. The media URI doesn't meet our requirements ({(int)first.StatusCode}).";
@@ -290,16 +270,16 @@ public sealed class LoopbackMeta : IAsyncDisposable
             }
             container.RangesAnswered.Add(first.Content.Headers.ContentRange.ToString());
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var bytes = await first.Content.ReadAsByteArrayAsync(_stop.Token);
+            var bytes = await first.Content.ReadAsByteArrayAsync(Stopping.Token);
             hash.AppendData(bytes);
             long received = bytes.Length;
             if (received < total)
             {
                 using var rest = new HttpRequestMessage(HttpMethod.Get, url);
                 rest.Headers.Range = new RangeHeaderValue(received, null);
-                using var second = await _fetcher.SendAsync(rest, _stop.Token);
+                using var second = await _fetcher.SendAsync(rest, Stopping.Token);
                 container.RangesAnswered.Add(second.Content.Headers.ContentRange?.ToString() ?? $"{(int)second.StatusCode}");
-                var tail = await second.Content.ReadAsByteArrayAsync(_stop.Token);
+                var tail = await second.Content.ReadAsByteArrayAsync(Stopping.Token);
                 hash.AppendData(tail);
                 received += tail.Length;
             }
@@ -342,8 +322,7 @@ public sealed class LoopbackMeta : IAsyncDisposable
         if (HoldPublish)
         {
             HoldPublish = false;
-            Held.TrySetResult();
-            await _release.Task.WaitAsync(_stop.Token);
+            await HoldAsync();
             response.Abort();
             return;
         }
@@ -363,19 +342,9 @@ public sealed class LoopbackMeta : IAsyncDisposable
             },
         }.ToJsonString());
 
-    public async ValueTask DisposeAsync()
+    protected override ValueTask DisposeMoreAsync()
     {
-        await _stop.CancelAsync();
-        _release.TrySetResult();
-        _listener.Stop();
-        _listener.Close();
         _fetcher.Dispose();
-        try
-        {
-            await _loop;
-        }
-        catch (Exception)
-        {
-        }
+        return ValueTask.CompletedTask;
     }
 }

@@ -17,14 +17,11 @@ namespace ViralForge.Tests.Infrastructure;
 /// through PROCESSING_UPLOAD / PROCESSING_DOWNLOAD to PUBLISH_COMPLETE, SEND_TO_USER_INBOX or FAILED;
 /// errors as <c>{"error":{"code","message","log_id"}}</c>.
 /// </summary>
-public sealed class LoopbackTikTok : IAsyncDisposable
+public sealed class LoopbackTikTok : LoopbackServer
 {
     public const string ClientKey = "loopback-tiktok-key";
     public const string ClientSecret = "loopback-tiktok-secret-value";
 
-    private readonly HttpListener _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
     private readonly ConcurrentDictionary<string, string> _codes = new();
     private readonly ConcurrentDictionary<string, bool> _accessTokens = new();
     private readonly ConcurrentDictionary<string, bool> _refreshTokens = new();
@@ -35,12 +32,8 @@ public sealed class LoopbackTikTok : IAsyncDisposable
     {
         MinChunk = minChunk;
         MaxChunk = maxChunk;
-        (_listener, var port) = LoopbackListener.Start();
-        BaseUrl = $"http://127.0.0.1:{port}/";
-        _loop = Task.Run(() => LoopbackListener.ServeAsync(_listener, HandleAsync, _stop.Token));
     }
 
-    public string BaseUrl { get; }
     public int MinChunk { get; }
     public int MaxChunk { get; }
 
@@ -77,15 +70,6 @@ public sealed class LoopbackTikTok : IAsyncDisposable
     public int ProcessingPolls { get; set; } = 2;
     /// <summary>Hold the next non-final chunk's answer (after taking it) until released, so a test can kill the studio.</summary>
     public bool HoldNextChunk { get; set; }
-    public TaskCompletionSource Held { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public void Release()
-    {
-        _release.TrySetResult();
-        _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        Held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 
     public string Consent(string authorizeUrl)
     {
@@ -100,7 +84,7 @@ public sealed class LoopbackTikTok : IAsyncDisposable
         return $"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}&scopes=video.publish";
     }
 
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
         var path = request.Url!.AbsolutePath;
@@ -299,8 +283,7 @@ public sealed class LoopbackTikTok : IAsyncDisposable
         else if (HoldNextChunk)
         {
             HoldNextChunk = false;
-            Held.TrySetResult();
-            await _release.Task.WaitAsync(_stop.Token);
+            await HoldAsync();
             response.Abort();
             return;
         }
@@ -358,19 +341,4 @@ public sealed class LoopbackTikTok : IAsyncDisposable
             ["data"] = new JsonObject(),
             ["error"] = new JsonObject { ["code"] = code, ["message"] = message, ["log_id"] = Guid.NewGuid().ToString("N") },
         }.ToJsonString());
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _release.TrySetResult();
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            await _loop;
-        }
-        catch (Exception)
-        {
-        }
-    }
 }

@@ -17,14 +17,11 @@ namespace ViralForge.Tests.Infrastructure;
 /// YouTube's error body (403 <c>quotaExceeded</c>). Tests can drop a connection mid-chunk or hold a
 /// phase open while they kill the studio.
 /// </summary>
-public sealed class LoopbackYouTube : IAsyncDisposable
+public sealed class LoopbackYouTube : LoopbackServer
 {
     public const string ClientId = "loopback-client";
     public const string ClientSecret = "loopback-secret-value";
 
-    private readonly HttpListener _listener;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
     private readonly ConcurrentDictionary<string, (string Challenge, string RedirectUri)> _codes = new();
     private readonly ConcurrentDictionary<string, DateTimeOffset> _accessTokens = new();
     private readonly ConcurrentDictionary<string, bool> _refreshTokens = new();
@@ -68,15 +65,6 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         return access;
     }
 
-    public LoopbackYouTube()
-    {
-        (_listener, var port) = LoopbackListener.Start();
-        BaseUrl = $"http://127.0.0.1:{port}/";
-        _loop = Task.Run(() => LoopbackListener.ServeAsync(_listener, HandleAsync, _stop.Token));
-    }
-
-    public string BaseUrl { get; }
-
     public ConcurrentQueue<Video> Videos { get; } = new();
     public ConcurrentDictionary<string, int> Thumbnails { get; } = new();
     public ConcurrentQueue<string> TokenRequests { get; } = new();
@@ -93,15 +81,6 @@ public sealed class LoopbackYouTube : IAsyncDisposable
 
     /// <summary>Hold the response to the next chunk ("chunk") or to the final chunk after the video exists ("final") until released.</summary>
     public string? HoldPhase { get; set; }
-    public TaskCompletionSource Held { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public void Release()
-    {
-        _release.TrySetResult();
-        _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        Held = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
 
     public void RevokeAll()
     {
@@ -134,7 +113,7 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         return $"{query["redirect_uri"]}?code={code}&state={Uri.EscapeDataString(query["state"]!)}";
     }
 
-    private async Task HandleAsync(HttpListenerContext context)
+    protected override async Task HandleAsync(HttpListenerContext context)
     {
         var request = context.Request;
         var path = request.Url!.AbsolutePath;
@@ -305,8 +284,7 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         if (HoldPhase == "chunk")
         {
             HoldPhase = null;
-            Held.TrySetResult();
-            await _release.Task.WaitAsync(_stop.Token);
+            await HoldAsync();
             response.Abort();
             return;
         }
@@ -318,8 +296,7 @@ public sealed class LoopbackYouTube : IAsyncDisposable
             if (HoldPhase == "final")
             {
                 HoldPhase = null;
-                Held.TrySetResult();
-                await _release.Task.WaitAsync(_stop.Token);
+                await HoldAsync();
                 response.Abort();
                 return;
             }
@@ -356,19 +333,4 @@ public sealed class LoopbackYouTube : IAsyncDisposable
         }));
 
     private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _release.TrySetResult();
-        _listener.Stop();
-        _listener.Close();
-        try
-        {
-            await _loop;
-        }
-        catch (Exception)
-        {
-        }
-    }
 }
