@@ -279,6 +279,7 @@ public sealed class PublicationRunner(
         row.ScheduledFor = next;
         row.Attempt = 0;
         row.LeaseId = null;
+        row.EnqueuedAt = null;
         row.NextAttemptAt = null;
         row.Error = $"{reason} Moved to {TimeZoneInfo.ConvertTime(next, schedule.Zone):yyyy-MM-dd HH:mm} ({channel.TimeZone}).";
         await db.SaveChangesAsync(ct);
@@ -304,6 +305,8 @@ public sealed class PublicationRunner(
         var next = time.GetUtcNow() + delay;
         await db.Publications.Where(p => p.Id == id && p.LeaseId == lease).ExecuteUpdateAsync(s => s
             .SetProperty(p => p.LeaseId, (Guid?)null)
+            // Handed back for a later attempt: the dispatcher may enqueue it again as soon as it is due.
+            .SetProperty(p => p.EnqueuedAt, (DateTimeOffset?)null)
             .SetProperty(p => p.NextAttemptAt, next)
             .SetProperty(p => p.Error, $"Attempt {attempt} of {max} failed: {reason} Next try at {next:HH:mm:ss} UTC."), ct);
         await NotifyAsync(db, videoId, "Retrying", null, reason, ct);
@@ -317,6 +320,8 @@ public sealed class PublicationRunner(
         var next = time.GetUtcNow() + pending.CheckAfter;
         await db.Publications.Where(p => p.Id == id && p.LeaseId == lease).ExecuteUpdateAsync(s => s
             .SetProperty(p => p.LeaseId, (Guid?)null)
+            // Handed back for a later attempt: the dispatcher may enqueue it again as soon as it is due.
+            .SetProperty(p => p.EnqueuedAt, (DateTimeOffset?)null)
             .SetProperty(p => p.Status, PublicationStatus.Processing)
             .SetProperty(p => p.Attempt, p => p.Attempt - 1)
             .SetProperty(p => p.NextAttemptAt, next)
@@ -329,7 +334,7 @@ public sealed class PublicationRunner(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.Publications.Where(p => p.Id == id && p.LeaseId == lease)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.LeaseId, (Guid?)null).SetProperty(p => p.Attempt, p => p.Attempt - 1), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.LeaseId, (Guid?)null).SetProperty(p => p.EnqueuedAt, (DateTimeOffset?)null).SetProperty(p => p.Attempt, p => p.Attempt - 1), ct);
     }
 
     private static Task NotifyAsync(ViralForgeDbContext db, Guid videoId, string status, double? fraction, string? message, CancellationToken ct) =>
