@@ -71,7 +71,7 @@ public sealed class DuplicateGate(
             .Select(f => new { f.VideoId, f.ReferenceName, f.Hashes })
             .ToListAsync(ct);
         var best = DuplicateMatcher.Best(hashes, known.Select(k => ((k.VideoId, k.ReferenceName), Array.ConvertAll(k.Hashes, h => (ulong)h))),
-            Options.FrameDistance, 0);
+            Options.FrameDistance);
         if (best is not { } found || found.Score < Options.Threshold)
         {
             return (null, known.Count, best?.Score ?? 0);

@@ -28,14 +28,14 @@ public static class DuplicateMatcher
         return (double)matched / candidate.Length;
     }
 
-    /// <summary>The best-scoring known item, or null when none reaches <paramref name="threshold"/>.</summary>
-    public static (T Item, double Score)? Best<T>(ReadOnlySpan<ulong> candidate, IEnumerable<(T Item, ulong[] Hashes)> known, int maxDistance, double threshold)
+    /// <summary>The best-scoring known item (null when there is none); the caller decides whether it is close enough.</summary>
+    public static (T Item, double Score)? Best<T>(ReadOnlySpan<ulong> candidate, IEnumerable<(T Item, ulong[] Hashes)> known, int maxDistance)
     {
         (T Item, double Score)? best = null;
         foreach (var (item, hashes) in known)
         {
             var score = Score(candidate, hashes, maxDistance);
-            if (score >= threshold && (best is null || score > best.Value.Score))
+            if (best is null || score > best.Value.Score)
             {
                 best = (item, score);
             }

@@ -34,13 +34,16 @@ public sealed record TikTokChunkPlan(long VideoSize, long ChunkSize, int Count)
     public static TikTokChunkPlan For(long videoSize, TikTokOptions options)
     {
         var chunk = Math.Clamp(options.ChunkBytes, options.MinChunkBytes, options.MaxChunkBytes);
-        if (videoSize <= chunk)
-        {
-            return new(videoSize, videoSize, 1);
-        }
-        // The remainder rides on the last chunk (less than two chunks, so within the final-chunk limit).
-        return new(videoSize, chunk, (int)(videoSize / chunk));
+        return videoSize <= chunk ? new(videoSize, videoSize, 1) : WithChunk(videoSize, chunk);
     }
+
+    /// <summary>The plan for a chunk size already agreed with TikTok (saved when the post started).</summary>
+    public static TikTokChunkPlan WithChunk(long videoSize, long chunk) =>
+        // The remainder rides on the last chunk (less than two chunks, so within the final-chunk limit).
+        videoSize <= chunk ? new(videoSize, chunk, 1) : new(videoSize, chunk, (int)(videoSize / chunk));
+
+    /// <summary>The longest chunk (the last one, with the remainder).</summary>
+    public long Largest => VideoSize - ((Count - 1) * ChunkSize);
 
     public (long First, long Last) Range(int index) =>
         (index * ChunkSize, index == Count - 1 ? VideoSize - 1 : ((index + 1) * ChunkSize) - 1);

@@ -201,9 +201,8 @@ public sealed class TikTokPublisher(IHttpClientFactory http, IOptions<Publishing
     private async Task UploadAsync(HttpClient client, PublishJob job, string url, long received, CancellationToken ct)
     {
         var chunkSize = PublicationDetails.Number(job.Publication, "chunkSize") ?? TikTokChunkPlan.For(job.VideoBytes, Options).ChunkSize;
-        var plan = new TikTokChunkPlan(job.VideoBytes, chunkSize, job.VideoBytes <= chunkSize ? 1 : (int)(job.VideoBytes / chunkSize));
-        var largest = (int)(plan.Count == 1 ? job.VideoBytes : job.VideoBytes - ((plan.Count - 1) * chunkSize));
-        await using var reader = new FileChunkReader(job.VideoPath, largest, job.VideoBytes);
+        var plan = TikTokChunkPlan.WithChunk(job.VideoBytes, chunkSize);
+        await using var reader = new FileChunkReader(job.VideoPath, (int)plan.Largest, job.VideoBytes);
         for (var index = plan.ChunkAfter(received); index < plan.Count; index++)
         {
             var (first, last) = plan.Range(index);
