@@ -34,6 +34,8 @@ public sealed class Video
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
     public DateTimeOffset? PublishedAt { get; set; }
     public string? PublishedLocation { get; set; }
+    /// <summary>The trend the video was made from, if any (its numbers can then be read per source).</summary>
+    public long? TrendItemId { get; set; }
     public List<StageRun> StageRuns { get; set; } = [];
 }
 
@@ -157,17 +159,6 @@ public sealed class Pronunciation
     public bool CaseSensitive { get; set; }
     public bool WholeWord { get; set; } = true;
     public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
-}
-
-public sealed class TrendItem
-{
-    public long Id { get; set; }
-    public required string Source { get; set; }
-    public required string ExternalId { get; set; }
-    public required string Title { get; set; }
-    public string? Summary { get; set; }
-    public double Score { get; set; }
-    public DateTimeOffset FetchedAt { get; set; } = DateTimeOffset.UtcNow;
 }
 
 /// <summary>One outside host's shared token bucket and circuit breaker (see <see cref="Outside.HostRateLimiter"/>).</summary>

@@ -13,7 +13,9 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
     public DbSet<PromptVersion> PromptVersions => Set<PromptVersion>();
     public DbSet<PromptTestRun> PromptTestRuns => Set<PromptTestRun>();
     public DbSet<Pronunciation> Pronunciations => Set<Pronunciation>();
-    public DbSet<TrendItem> TrendItems => Set<TrendItem>();
+    public DbSet<Trends.TrendItem> TrendItems => Set<Trends.TrendItem>();
+    public DbSet<Trends.TrendSource> TrendSources => Set<Trends.TrendSource>();
+    public DbSet<Outside.FetchedBody> FetchedBodies => Set<Outside.FetchedBody>();
     public DbSet<RateLimitBucket> RateLimitBuckets => Set<RateLimitBucket>();
     public DbSet<ReviewDecision> ReviewDecisions => Set<ReviewDecision>();
     public DbSet<AuditEntry> AuditLog => Set<AuditEntry>();
@@ -92,11 +94,6 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
         {
             e.ToTable("pronunciations");
             e.HasIndex(p => new { p.Term, p.Language }).IsUnique();
-        });
-        builder.Entity<TrendItem>(e =>
-        {
-            e.ToTable("trend_items");
-            e.HasIndex(t => new { t.Source, t.ExternalId }).IsUnique();
         });
         builder.Entity<RateLimitBucket>(e =>
         {

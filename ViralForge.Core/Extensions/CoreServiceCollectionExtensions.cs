@@ -72,7 +72,30 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IStageHandler, ReviewStage>();
         services.AddSingleton<IStageHandler, PublishStage>();
         AddPublishing(services, configuration);
+        AddTrends(services, configuration);
         return services;
+    }
+
+    private static void AddTrends(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Trends.TrendOptions>().Bind(configuration.GetSection(Trends.TrendOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Outside.FetchCache>();
+        services.AddSingleton<Trends.SourceBudget>();
+        services.AddSingleton<Trends.TrendIngest>();
+        services.AddSingleton<Trends.TrendQueries>();
+        services.AddSingleton<Trends.TrendSourceCommands>();
+        services.AddSingleton<Trends.TrendDrafts>();
+        services.AddSingleton<Trends.TrendSourceHealth>();
+        services.AddSingleton<Trends.Sources.ITrendReader, Trends.Sources.FeedReader>();
+        services.AddSingleton<Trends.Sources.ITrendReader, Trends.Sources.RedditReader>();
+        services.AddSingleton<Trends.Sources.ITrendReader, Trends.Sources.HackerNewsReader>();
+        services.AddSingleton<Trends.Sources.ITrendReader, Trends.Sources.YouTubeTrendReader>();
+        services.AddSingleton<Trends.Sources.ITrendReader, Trends.Sources.JsonTrendReader>();
+        services.AddTransient<Trends.TrendFetcher>();
+        services.AddTransient<Trends.TrendDispatcher>();
+        // Each request is bounded by the fetch (Trends:RequestTimeoutSeconds); redirects are followed by the handler.
+        services.AddHttpClient(Trends.TrendFetcher.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<Outside.HostRateLimitHandler>();
     }
 
     /// <summary>A platform's publisher, which also reads its publications' numbers.</summary>

@@ -39,11 +39,11 @@ public sealed class HostRateLimiter(NpgsqlDataSource dataSource, IOptions<Outsid
         """;
 
     /// <summary>Waits for the host's turn (bounded by <see cref="OutsideOptions.MaxWaitSeconds"/>), then takes it.</summary>
-    public async Task AcquireAsync(string host, CancellationToken ct)
+    public async Task AcquireAsync(string host, CancellationToken ct, TimeSpan? maxWaitOverride = null)
     {
         var limit = options.Value.For(host);
         var waited = TimeSpan.Zero;
-        var maxWait = TimeSpan.FromSeconds(options.Value.MaxWaitSeconds);
+        var maxWait = maxWaitOverride ?? TimeSpan.FromSeconds(options.Value.MaxWaitSeconds);
         while (true)
         {
             await using (var take = dataSource.CreateCommand(TakeSql))
@@ -182,10 +182,13 @@ public sealed class HostRateLimiter(NpgsqlDataSource dataSource, IOptions<Outsid
 /// <summary>Puts every call of an HttpClient through the shared per-host limiter.</summary>
 public sealed class HostRateLimitHandler(HostRateLimiter limiter) : DelegatingHandler
 {
+    /// <summary>A caller that would rather try later than wait long (a trend fetch) sets its own bound on the wait.</summary>
+    public static readonly HttpRequestOptionsKey<TimeSpan> MaxWait = new("viralforge.host-max-wait");
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var host = request.RequestUri!.Authority;
-        await limiter.AcquireAsync(host, ct);
+        await limiter.AcquireAsync(host, ct, request.Options.TryGetValue(MaxWait, out var maxWait) ? maxWait : null);
         HttpResponseMessage response;
         try
         {

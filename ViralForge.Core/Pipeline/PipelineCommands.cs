@@ -41,7 +41,7 @@ public sealed class PipelineCommands(
     }
 
     /// <summary>A video from a brief: the Script stage asks the script model, then waits for the creator (unless autoContinue).</summary>
-    public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, string actor, CancellationToken ct)
+    public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, string actor, CancellationToken ct, Trends.TrendLink? trend = null)
     {
         var errors = request.Validate();
         if (errors.Count > 0)
@@ -59,12 +59,13 @@ public sealed class PipelineCommands(
         return await StartAsync(new Video
         {
             Title = topic.Length <= 100 ? topic : topic[..99] + "…",
-            Brief = topic,
+            Brief = trend is null ? topic : $"{topic}\n\n{trend.Describe()}",
+            TrendItemId = trend?.ItemId,
             ScriptJson = null,
             ParametersJson = all.ToJsonString(),
             CreatedBy = actor,
             Status = VideoStatus.InProgress,
-        }, actor, new { mode = "brief", request.Seconds, request.Language, request.Template }, ct);
+        }, actor, new { mode = "brief", request.Seconds, request.Language, request.Template, trend = trend?.ItemId }, ct);
     }
 
     /// <summary>Saves a new video with its first (Script) run and hands that run to the workers.</summary>

@@ -16,7 +16,9 @@ public static class Queues
     public const string Gpu = "gpu";
     public const string Media = "media";
     public const string Default = "default";
-    public static readonly string[] All = [Gpu, Media, Default];
+    /// <summary>Calls to outside services that people do not wait on (trend fetches): a slow host never holds a pipeline worker.</summary>
+    public const string Outside = "outside";
+    public static readonly string[] All = [Gpu, Media, Default, Outside];
 }
 
 /// <summary>The stage DAG: which stages feed which, which run per scene, and on which queue.</summary>

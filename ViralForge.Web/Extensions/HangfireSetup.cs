@@ -14,6 +14,8 @@ public sealed class WorkerOptions
     public int Gpu { get; set; } = 1;
     public int Media { get; set; } = 2;
     public int Default { get; set; } = 4;
+    /// <summary>Trend fetches and other calls nobody waits on.</summary>
+    public int Outside { get; set; } = 2;
 }
 
 public static class HangfireSetup
@@ -46,6 +48,7 @@ public static class HangfireSetup
         AddServer(services, "gpu", [Queues.Gpu], workers.Gpu);
         AddServer(services, "media", [Queues.Media], workers.Media);
         AddServer(services, "default", [Queues.Default], workers.Default);
+        AddServer(services, "outside", [Queues.Outside], workers.Outside);
         return services;
     }
 
@@ -67,7 +70,8 @@ public static class HangfireSetup
 }
 
 /// <summary>The per-stage recurring dispatchers, which admins can pause, resume or trigger.</summary>
-public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage storage, Microsoft.Extensions.Options.IOptions<PipelineOptions> options)
+public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage storage, Microsoft.Extensions.Options.IOptions<PipelineOptions> options,
+    Microsoft.Extensions.Options.IOptions<ViralForge.Core.Trends.TrendOptions> trends)
 {
     private const string PausedHash = "viralforge:dispatchers:paused";
 
@@ -75,6 +79,11 @@ public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage
 
     public void RegisterAll()
     {
+        recurring.AddOrUpdate<ViralForge.Core.Trends.TrendDispatcher>(
+            ViralForge.Core.Trends.TrendDispatcher.RecurringJobId,
+            Queues.Default,
+            d => d.DispatchAsync(CancellationToken.None),
+            $"*/{trends.Value.DispatchEverySeconds} * * * * *");
         var paused = Paused();
         foreach (var node in StageGraph.Nodes)
         {

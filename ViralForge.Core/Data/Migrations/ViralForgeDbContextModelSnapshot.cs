@@ -826,52 +826,6 @@ namespace ViralForge.Core.Data.Migrations
                     b.ToTable("stage_runs", (string)null);
                 });
 
-            modelBuilder.Entity("ViralForge.Core.Data.TrendItem", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<string>("ExternalId")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("external_id");
-
-                    b.Property<DateTimeOffset>("FetchedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("fetched_at");
-
-                    b.Property<double>("Score")
-                        .HasColumnType("double precision")
-                        .HasColumnName("score");
-
-                    b.Property<string>("Source")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("source");
-
-                    b.Property<string>("Summary")
-                        .HasColumnType("text")
-                        .HasColumnName("summary");
-
-                    b.Property<string>("Title")
-                        .IsRequired()
-                        .HasColumnType("text")
-                        .HasColumnName("title");
-
-                    b.HasKey("Id")
-                        .HasName("pk_trend_items");
-
-                    b.HasIndex("Source", "ExternalId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_trend_items_source_external_id");
-
-                    b.ToTable("trend_items", (string)null);
-                });
-
             modelBuilder.Entity("ViralForge.Core.Data.Video", b =>
                 {
                     b.Property<Guid>("Id")
@@ -921,6 +875,10 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("title");
 
+                    b.Property<long?>("TrendItemId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("trend_item_id");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
@@ -932,6 +890,46 @@ namespace ViralForge.Core.Data.Migrations
                         .HasDatabaseName("ix_videos_created_at");
 
                     b.ToTable("videos", (string)null);
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Outside.FetchedBody", b =>
+                {
+                    b.Property<string>("Url")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("url");
+
+                    b.Property<byte[]>("Body")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("body");
+
+                    b.Property<string>("ContentType")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("content_type");
+
+                    b.Property<string>("ETag")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("e_tag");
+
+                    b.Property<DateTimeOffset>("FetchedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("fetched_at");
+
+                    b.Property<string>("LastModified")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("last_modified");
+
+                    b.HasKey("Url")
+                        .HasName("pk_fetched_bodies");
+
+                    b.HasIndex("FetchedAt")
+                        .HasDatabaseName("ix_fetched_bodies_fetched_at");
+
+                    b.ToTable("fetched_bodies", (string)null);
                 });
 
             modelBuilder.Entity("ViralForge.Core.Publishing.Channel", b =>
@@ -1284,6 +1282,227 @@ namespace ViralForge.Core.Data.Migrations
                     b.ToTable("publication_metrics", (string)null);
                 });
 
+            modelBuilder.Entity("ViralForge.Core.Trends.TrendItem", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long?>("DuplicateOfId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("duplicate_of_id");
+
+                    b.Property<string>("ExternalId")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("external_id");
+
+                    b.Property<DateTimeOffset>("FirstSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("first_seen_at");
+
+                    b.Property<double>("Hot")
+                        .HasColumnType("double precision")
+                        .HasColumnName("hot");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("language");
+
+                    b.Property<DateTimeOffset>("LastSeenAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_seen_at");
+
+                    b.Property<string>("NewsJson")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("news_json");
+
+                    b.Property<string>("PictureUrl")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("picture_url");
+
+                    b.Property<DateTimeOffset?>("PublishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("published_at");
+
+                    b.Property<double>("Score")
+                        .HasColumnType("double precision")
+                        .HasColumnName("score");
+
+                    b.Property<long>("SourceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("source_id");
+
+                    b.Property<string>("Summary")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("summary");
+
+                    b.Property<string>("Title")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("title");
+
+                    b.Property<string>("TitleKey")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)")
+                        .HasColumnName("title_key");
+
+                    b.Property<string>("Traffic")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("traffic");
+
+                    b.Property<string>("Url")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("url");
+
+                    b.Property<string>("UrlKey")
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("url_key");
+
+                    b.HasKey("Id")
+                        .HasName("pk_trend_items");
+
+                    b.HasIndex("LastSeenAt")
+                        .HasDatabaseName("ix_trend_items_last_seen_at");
+
+                    b.HasIndex("UrlKey")
+                        .HasDatabaseName("ix_trend_items_url_key");
+
+                    b.HasIndex("DuplicateOfId", "Hot")
+                        .HasDatabaseName("ix_trend_items_duplicate_of_id_hot");
+
+                    b.HasIndex("SourceId", "ExternalId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_trend_items_source_id_external_id");
+
+                    b.ToTable("trend_items", (string)null);
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Trends.TrendSource", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Address")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("address");
+
+                    b.Property<string>("BlockedWords")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("blocked_words");
+
+                    b.Property<int>("BudgetPerHour")
+                        .HasColumnType("integer")
+                        .HasColumnName("budget_per_hour");
+
+                    b.Property<int>("BudgetUsed")
+                        .HasColumnType("integer")
+                        .HasColumnName("budget_used");
+
+                    b.Property<DateTimeOffset>("BudgetWindowStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("budget_window_start");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<bool>("Enabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("enabled");
+
+                    b.Property<int>("EveryMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("every_minutes");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<int>("ItemsLastRun")
+                        .HasColumnType("integer")
+                        .HasColumnName("items_last_run");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Language")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("language");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("LastErrorAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_error_at");
+
+                    b.Property<DateTimeOffset?>("LastSuccessAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_success_at");
+
+                    b.Property<int>("MaxItems")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_items");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("NextRunAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_run_at");
+
+                    b.Property<DateTimeOffset?>("RunningSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("running_since");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("settings_json");
+
+                    b.HasKey("Id")
+                        .HasName("pk_trend_sources");
+
+                    b.HasIndex("Name")
+                        .IsUnique()
+                        .HasDatabaseName("ix_trend_sources_name");
+
+                    b.HasIndex("NextRunAt")
+                        .HasDatabaseName("ix_trend_sources_next_run_at");
+
+                    b.ToTable("trend_sources", (string)null);
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<string>", b =>
                 {
                     b.HasOne("Microsoft.AspNetCore.Identity.IdentityRole", null)
@@ -1399,6 +1618,24 @@ namespace ViralForge.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_publication_metrics_publications_publication_id");
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Trends.TrendItem", b =>
+                {
+                    b.HasOne("ViralForge.Core.Trends.TrendItem", null)
+                        .WithMany()
+                        .HasForeignKey("DuplicateOfId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_trend_items_trend_items_duplicate_of_id");
+
+                    b.HasOne("ViralForge.Core.Trends.TrendSource", "Source")
+                        .WithMany()
+                        .HasForeignKey("SourceId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_trend_items_trend_sources_source_id");
+
+                    b.Navigation("Source");
                 });
 
             modelBuilder.Entity("ViralForge.Core.Data.PromptTemplate", b =>
