@@ -94,6 +94,10 @@ public sealed class FeedReader : ITrendReader
                 ? $"The address returned a web page ({contentType ?? "HTML"}), not an RSS or Atom feed. Use the feed's own address."
                 : $"The answer is XML but not an RSS or Atom feed (its root element is <{TrendText.Clean(xml.LocalName, 40)}>).");
         }
+        catch (XmlException ex) when (LooksLikeWebPage(body, contentType))
+        {
+            throw new TrendSourceException($"The address returned a web page ({contentType ?? "HTML"}), not an RSS or Atom feed. Use the feed's own address.", null, ex);
+        }
         catch (XmlException ex) when (ex.Message.Contains("DTD", StringComparison.Ordinal))
         {
             throw new TrendSourceException("The feed declares a DTD (<!DOCTYPE>), which is refused: feeds never need one, and entity tricks hide in it.", null, ex);
@@ -115,6 +119,16 @@ public sealed class FeedReader : ITrendReader
 
     private static Uri Based(Uri? declared, Uri outer) =>
         declared is null ? outer : declared.IsAbsoluteUri ? declared : Uri.TryCreate(outer, declared, out var combined) ? combined : outer;
+
+    private static bool LooksLikeWebPage(byte[] body, string? contentType)
+    {
+        if (contentType?.Contains("html", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            return true;
+        }
+        var start = System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 256)).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
+        return start.StartsWith("<!doctype html", StringComparison.OrdinalIgnoreCase) || start.StartsWith("<html", StringComparison.OrdinalIgnoreCase);
+    }
 
     private static bool LenientDate(XmlDateTimeData data, out DateTimeOffset value)
     {
