@@ -90,7 +90,7 @@ public sealed class TrendFetcher(
             source.LastError = error.Length <= 1000 ? error : error[..1000];
             // A growing pause, never longer than the schedule or the cap, never sooner than the source asked.
             var maxSeconds = Math.Min(options.Value.MaxRetryMinutes, source.EveryMinutes) * 60.0;
-            var next = now + Backoff.Delay(source.Failures, 60, maxSeconds, Random.Shared);
+            var next = now + Backoff.Delay(source.Failures, options.Value.RetryBaseSeconds, maxSeconds, Random.Shared);
             source.NextRunAt = retryAt is { } asked && asked > next ? asked : next;
             log.LogWarning("Trend source {SourceId} failed ({Failures} in a row): {Error} Next try {Next:O}.", source.Id, source.Failures, source.LastError, source.NextRunAt);
         }

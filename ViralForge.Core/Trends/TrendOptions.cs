@@ -27,7 +27,11 @@ public sealed class TrendOptions
     [Range(1024, 100_000_000)]
     public int MaxBodyBytes { get; set; } = 2_000_000;
 
-    /// <summary>The longest pause between retries of a failing source (it grows from a minute, doubling).</summary>
+    /// <summary>The first pause after a failure; it doubles with each failure in a row.</summary>
+    [Range(0.1, 3600)]
+    public double RetryBaseSeconds { get; set; } = 60;
+
+    /// <summary>The longest pause between retries of a failing source (never longer than its schedule either).</summary>
     [Range(1, 1440)]
     public int MaxRetryMinutes { get; set; } = 60;
 

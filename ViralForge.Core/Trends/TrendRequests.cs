@@ -40,6 +40,14 @@ public sealed class SourceBudget(NpgsqlDataSource dataSource)
         when.Parameters.AddWithValue("id", sourceId);
         return (false, await when.ExecuteScalarAsync(ct) is DateTime next ? new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)) : null);
     }
+
+    /// <summary>Gives back a request that was never sent (its host was resting).</summary>
+    public async Task RefundAsync(long sourceId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("UPDATE trend_sources SET budget_used = GREATEST(0, budget_used - 1) WHERE id = @id");
+        cmd.Parameters.AddWithValue("id", sourceId);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
 }
 
 /// <summary>What a source answered: the body (possibly the cached one, on 304) and its type.</summary>
@@ -116,11 +124,13 @@ public sealed class TrendRequests(HttpClient http, SourceBudget budget, FetchCac
         }
         catch (HostRateLimitedException ex)
         {
+            Made--;
+            await budget.RefundAsync(source.Id, CancellationToken.None);
             throw new TrendSourceException($"{request.RequestUri!.Host} is resting: {ex.Message}", time.GetUtcNow() + ex.RetryAfter, ex);
         }
         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new TrendSourceException($"{request.RequestUri!.Host} did not answer within {options.RequestTimeoutSeconds:0} s.", null, ex);
+            throw new TrendSourceException($"{request.RequestUri!.Host} did not answer within {options.RequestTimeoutSeconds:0.#} s.", null, ex);
         }
         catch (HttpRequestException ex)
         {
@@ -189,7 +199,7 @@ public sealed class TrendRequests(HttpClient http, SourceBudget budget, FetchCac
         }
         catch (OperationCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new TrendSourceException($"{response.RequestMessage?.RequestUri?.Host} stopped sending before the answer was complete ({options.RequestTimeoutSeconds:0} s).", null, ex);
+            throw new TrendSourceException($"{response.RequestMessage?.RequestUri?.Host} stopped sending before the answer was complete ({options.RequestTimeoutSeconds:0.#} s).", null, ex);
         }
         catch (IOException ex)
         {

@@ -151,6 +151,7 @@ public static class WebExtensions
         app.MapVideoApi();
         app.MapMedia();
         Publishing.PublishingEndpoints.MapPublishing(app);
+        Trends.TrendEndpoints.MapTrends(app);
         app.MapAccountEndpoints();
         app.MapHub<PipelineHub>(PipelineHub.Path);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
