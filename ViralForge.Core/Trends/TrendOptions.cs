@@ -12,7 +12,7 @@ public sealed class TrendOptions
     public int DispatchEverySeconds { get; set; } = 10;
 
     /// <summary>One request's limit; a hanging source fails after this.</summary>
-    [Range(1, 300)]
+    [Range(0.1, 300)]
     public double RequestTimeoutSeconds { get; set; } = 15;
 
     /// <summary>One fetch's limit, all its requests together, so a slow source never holds a worker long.</summary>

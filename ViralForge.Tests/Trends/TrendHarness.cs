@@ -30,6 +30,12 @@ public sealed class TrendHarness : IAsyncDisposable
         {
             cs = db.Database.GetConnectionString()!;
         }
+        return await OnAsync(cs, host, settings);
+    }
+
+    /// <summary>Another "machine" on an existing database: its own services and connection pool.</summary>
+    public static Task<TrendHarness> OnAsync(string cs, LoopbackTrendHost host, Dictionary<string, string?>? settings = null)
+    {
         var values = new Dictionary<string, string?>
         {
             ["Workers:Enabled"] = "false",
@@ -54,7 +60,7 @@ public sealed class TrendHarness : IAsyncDisposable
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddViralForgeCore(configuration, cs);
-        return new TrendHarness(services.BuildServiceProvider(), cs);
+        return Task.FromResult(new TrendHarness(services.BuildServiceProvider(), cs));
     }
 
     public async Task<long> AddSourceAsync(string name, TrendSourceKind kind, string address, TrendSourceSettings? settings = null, int budget = 60, int maxItems = 30, string blocked = "", string? language = null)

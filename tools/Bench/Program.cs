@@ -1,4 +1,4 @@
-// ViralForge benchmarks: scripts/bench [pickup|compose|svd|upload|dups|demo]. Each measure ends with one line
+// ViralForge benchmarks: scripts/bench [pickup|compose|svd|upload|dups|trends|demo]. Each measure ends with one line
 // "BENCH <name> <value> <unit> target <op><value>".
 using ViralForge.Bench;
 
@@ -26,6 +26,10 @@ if (which is "all" or "upload")
 if (which is "all" or "dups")
 {
     await DuplicateBench.RunAsync(admin, scratch);
+}
+if (which is "all" or "trends")
+{
+    await TrendBench.RunAsync(admin, scratch);
 }
 if (which is "all" or "demo")
 {
