@@ -13,6 +13,7 @@ using ViralForge.Core.Pipeline;
 using ViralForge.Gpu.Worker;
 using ViralForge.Web.Api;
 using ViralForge.Web.Health;
+using ViralForge.Web.Mcp;
 using ViralForge.Web.Realtime;
 using ViralForge.Web.Security;
 using ViralForge.Web.Setup;
@@ -54,6 +55,7 @@ public static class WebExtensions
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
 
         AddAuth(services);
+        services.AddStudioMcp();
         services.AddRequestProtection(configuration);
         // Sign-in cookies survive restarts: keys live beside the artifacts, not in memory.
         var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
@@ -130,7 +132,7 @@ public static class WebExtensions
 
     private static bool IsMachinePath(PathString path) =>
         path.StartsWithSegments("/api") || path.StartsWithSegments("/media") || path.StartsWithSegments("/health")
-        || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/hangfire") || path.StartsWithSegments("/public");
+        || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/hangfire") || path.StartsWithSegments("/public") || path.StartsWithSegments(Mcp.McpSetup.Path);
 
     public static WebApplication UseViralForge(this WebApplication app)
     {
@@ -152,6 +154,7 @@ public static class WebExtensions
         app.MapMedia();
         Publishing.PublishingEndpoints.MapPublishing(app);
         Trends.TrendEndpoints.MapTrends(app);
+        app.MapStudioMcp();
         app.MapAccountEndpoints();
         app.MapHub<PipelineHub>(PipelineHub.Path);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions

@@ -59,7 +59,7 @@ public static class RequestProtection
                 QueueLimit = 0,
             });
         }
-        if (request.Path.StartsWithSegments("/api"))
+        if (request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments(Mcp.McpSetup.Path))
         {
             // Keyed by a hash of the key: the partition name never holds the secret itself.
             var key = request.Headers[ApiKeyAuthenticationHandler.Header].ToString();
