@@ -73,7 +73,17 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IStageHandler, PublishStage>();
         AddPublishing(services, configuration);
         AddTrends(services, configuration);
+        AddSheets(services, configuration);
         return services;
+    }
+
+    private static void AddSheets(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Sheets.SheetsOptions>().Bind(configuration.GetSection(Sheets.SheetsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Sheets.SheetsClient>();
+        services.AddTransient<Sheets.SheetSync>();
+        services.AddHttpClient(Sheets.SheetsClient.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<Outside.HostRateLimitHandler>();
     }
 
     private static void AddTrends(IServiceCollection services, IConfiguration configuration)

@@ -41,7 +41,8 @@ public sealed class PipelineCommands(
     }
 
     /// <summary>A video from a brief: the Script stage asks the script model, then waits for the creator (unless autoContinue).</summary>
-    public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, string actor, CancellationToken ct, Trends.TrendLink? trend = null)
+    /// <param name="videoId">A caller that must never make the same video twice (a sheet row) names its id; a second call then fails on the key.</param>
+    public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, string actor, CancellationToken ct, Trends.TrendLink? trend = null, Guid? videoId = null, string? brief = null)
     {
         var errors = request.Validate();
         if (errors.Count > 0)
@@ -58,8 +59,9 @@ public sealed class PipelineCommands(
         var topic = UntrustedText.Clean(request.Topic, ScriptRequest.MaxTopicChars).Text;
         return await StartAsync(new Video
         {
+            Id = videoId ?? Guid.NewGuid(),
             Title = topic.Length <= 100 ? topic : topic[..99] + "…",
-            Brief = trend is null ? topic : $"{topic}\n\n{trend.Describe()}",
+            Brief = (trend is null ? topic : $"{topic}\n\n{trend.Describe()}") + (brief is null ? "" : $"\n\n{brief}"),
             TrendItemId = trend?.ItemId,
             ScriptJson = null,
             ParametersJson = all.ToJsonString(),

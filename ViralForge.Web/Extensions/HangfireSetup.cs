@@ -71,7 +71,8 @@ public static class HangfireSetup
 
 /// <summary>The per-stage recurring dispatchers, which admins can pause, resume or trigger.</summary>
 public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage storage, Microsoft.Extensions.Options.IOptions<PipelineOptions> options,
-    Microsoft.Extensions.Options.IOptions<ViralForge.Core.Trends.TrendOptions> trends)
+    Microsoft.Extensions.Options.IOptions<ViralForge.Core.Trends.TrendOptions> trends,
+    Microsoft.Extensions.Options.IOptions<ViralForge.Core.Sheets.SheetsOptions> sheets)
 {
     private const string PausedHash = "viralforge:dispatchers:paused";
 
@@ -84,6 +85,16 @@ public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage
             Queues.Default,
             d => d.DispatchAsync(CancellationToken.None),
             $"*/{trends.Value.DispatchEverySeconds} * * * * *");
+        if (sheets.Value.IsConfigured)
+        {
+            var minutes = sheets.Value.SyncEveryMinutes;
+            recurring.AddOrUpdate<ViralForge.Core.Sheets.SheetSync>(ViralForge.Core.Sheets.SheetSync.RecurringJobId, Queues.Outside,
+                s => s.SyncAsync(CancellationToken.None), minutes < 60 ? $"*/{minutes} * * * *" : $"0 */{Math.Max(1, minutes / 60)} * * *");
+        }
+        else
+        {
+            recurring.RemoveIfExists(ViralForge.Core.Sheets.SheetSync.RecurringJobId);
+        }
         var paused = Paused();
         foreach (var node in StageGraph.Nodes)
         {

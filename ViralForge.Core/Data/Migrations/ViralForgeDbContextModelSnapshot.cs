@@ -1282,6 +1282,117 @@ namespace ViralForge.Core.Data.Migrations
                     b.ToTable("publication_metrics", (string)null);
                 });
 
+            modelBuilder.Entity("ViralForge.Core.Sheets.SheetBrief", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("content_hash");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("RowNumber")
+                        .HasColumnType("integer")
+                        .HasColumnName("row_number");
+
+                    b.Property<string>("SpreadsheetId")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("spreadsheet_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TopicKey")
+                        .IsRequired()
+                        .HasMaxLength(700)
+                        .HasColumnType("character varying(700)")
+                        .HasColumnName("topic_key");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid?>("VideoId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("video_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sheet_briefs");
+
+                    b.HasIndex("VideoId")
+                        .HasDatabaseName("ix_sheet_briefs_video_id");
+
+                    b.HasIndex("SpreadsheetId", "TopicKey")
+                        .IsUnique()
+                        .HasDatabaseName("ix_sheet_briefs_spreadsheet_id_topic_key");
+
+                    b.ToTable("sheet_briefs", (string)null);
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Sheets.SheetSyncState", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<int>("CellsWritten")
+                        .HasColumnType("integer")
+                        .HasColumnName("cells_written");
+
+                    b.Property<int>("DecisionsApplied")
+                        .HasColumnType("integer")
+                        .HasColumnName("decisions_applied");
+
+                    b.Property<int>("DraftsMade")
+                        .HasColumnType("integer")
+                        .HasColumnName("drafts_made");
+
+                    b.Property<int>("Failures")
+                        .HasColumnType("integer")
+                        .HasColumnName("failures");
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("last_error");
+
+                    b.Property<DateTimeOffset?>("LastErrorAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_error_at");
+
+                    b.Property<DateTimeOffset?>("LastSuccessAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_success_at");
+
+                    b.Property<int>("RowsRead")
+                        .HasColumnType("integer")
+                        .HasColumnName("rows_read");
+
+                    b.Property<int>("RowsRefused")
+                        .HasColumnType("integer")
+                        .HasColumnName("rows_refused");
+
+                    b.HasKey("Id")
+                        .HasName("pk_sheet_sync_state");
+
+                    b.ToTable("sheet_sync_state", (string)null);
+                });
+
             modelBuilder.Entity("ViralForge.Core.Trends.TrendItem", b =>
                 {
                     b.Property<long>("Id")
