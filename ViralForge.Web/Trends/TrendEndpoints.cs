@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.EntityFrameworkCore;
 using ViralForge.Core.Trends;
 using ViralForge.Web.Security;
 
@@ -14,7 +15,7 @@ public sealed record TrendSourceRequest(
 
 public sealed record DraftRequest(long[]? Items, string? Tone, int? Seconds, string? Template);
 
-/// <summary>Trends for creators (list, draft from them) and sources for admins (add, change, health, fetch now).</summary>
+/// <summary>Trends for creators (list, draft from them); sources and the Sheets desk for admins (add, change, health, fetch or sync now).</summary>
 public static class TrendEndpoints
 {
     public static IEndpointRouteBuilder MapTrends(this IEndpointRouteBuilder app)
@@ -56,6 +57,24 @@ public static class TrendEndpoints
             {
                 await commands.FetchNowAsync(id, ct);
                 return Results.Accepted();
+            })
+            .RequireAuthorization(Policies.Admin);
+        api.MapGet("/sheets", async (IDbContextFactory<Core.Data.ViralForgeDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<Core.Sheets.SheetsOptions> options, CancellationToken ct) =>
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(ct);
+                var state = await db.SheetSyncState.AsNoTracking().SingleOrDefaultAsync(s => s.Id == 1, ct);
+                return Results.Ok(new { configured = options.Value.IsConfigured, missing = options.Value.Missing, state });
+            })
+            .RequireAuthorization(Policies.Admin);
+        api.MapPost("/sheets/sync", (Hangfire.IBackgroundJobClient jobs, Microsoft.Extensions.Options.IOptions<Core.Sheets.SheetsOptions> options) =>
+            {
+                if (options.Value.Missing is { } missing)
+                {
+                    return Results.Problem(missing, statusCode: StatusCodes.Status409Conflict);
+                }
+                jobs.Create(Hangfire.Common.Job.FromExpression<Core.Sheets.SheetSync>(s => s.SyncAsync(CancellationToken.None)),
+                    new Hangfire.States.EnqueuedState(Core.Pipeline.Queues.Outside));
+                return Results.Accepted("/api/sheets");
             })
             .RequireAuthorization(Policies.Admin);
         return app;
