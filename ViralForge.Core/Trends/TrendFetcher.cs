@@ -132,7 +132,8 @@ public sealed class TrendDispatcher(
             jobs.Create(Hangfire.Common.Job.FromExpression<TrendFetcher>(f => f.FetchAsync(id, CancellationToken.None)), new Hangfire.States.EnqueuedState(Queues.Outside));
         }
         var forgetBefore = time.GetUtcNow().AddDays(-options.Value.KeepItemsDays);
-        await db.TrendItems.Where(t => t.LastSeenAt < forgetBefore).ExecuteDeleteAsync(ct);
+        // Items a video was made from stay: they are how its numbers are counted per source.
+        await db.TrendItems.Where(t => t.LastSeenAt < forgetBefore && !db.Videos.Any(v => v.TrendItemId == t.Id)).ExecuteDeleteAsync(ct);
         await cache.ForgetOlderThanAsync(forgetBefore, ct);
         return claimed.Count;
     }

@@ -16,7 +16,11 @@ public enum CircuitState
 }
 
 /// <summary>A source at a glance: budget left, its host's shared circuit, and what is missing to read it.</summary>
-public sealed record SourceHealth(TrendSource Source, int BudgetLeft, string Host, CircuitState Circuit, DateTimeOffset? OpenUntil, string? HostEvent, string? Unconfigured);
+public sealed record SourceHealth(TrendSource Source, int BudgetLeft, string Host, CircuitState Circuit, DateTimeOffset? OpenUntil, string? HostEvent, string? Unconfigured,
+    SourceNumbers Numbers);
+
+/// <summary>What the source's trends became: videos made from them, publications live, and their views.</summary>
+public sealed record SourceNumbers(int Videos, int Live, long Views);
 
 public sealed class TrendSourceHealth(IDbContextFactory<ViralForgeDbContext> dbFactory, IEnumerable<ITrendReader> readers, IOptions<TrendOptions> options, IOptions<OutsideOptions> outside, TimeProvider time)
 {
@@ -28,6 +32,18 @@ public sealed class TrendSourceHealth(IDbContextFactory<ViralForgeDbContext> dbF
         var keys = hosts.Select(HostRateLimiter.Key).ToList();
         var buckets = await db.RateLimitBuckets.AsNoTracking().Where(b => keys.Contains(b.Key)).ToDictionaryAsync(b => b.Key, ct);
         var now = time.GetUtcNow();
+        var made = await (from v in db.Videos
+                          join t in db.TrendItems on v.TrendItemId equals t.Id
+                          select new { t.SourceId, v.Id }).ToListAsync(ct);
+        var videoIds = made.Select(m => m.Id).ToList();
+        var live = await db.Publications.AsNoTracking().Where(p => videoIds.Contains(p.VideoId) && p.Status == Publishing.PublicationStatus.Live)
+            .Select(p => new { p.VideoId, p.Views }).ToListAsync(ct);
+        var numbers = made.GroupBy(m => m.SourceId).ToDictionary(g => g.Key, g =>
+        {
+            var ids = g.Select(m => m.Id).ToHashSet();
+            var mine = live.Where(p => ids.Contains(p.VideoId)).ToList();
+            return new SourceNumbers(ids.Count, mine.Count, mine.Sum(p => p.Views ?? 0));
+        });
         return sources.Select(s =>
         {
             var host = HostOf(s);
@@ -37,7 +53,7 @@ public sealed class TrendSourceHealth(IDbContextFactory<ViralForgeDbContext> dbF
                 : CircuitState.Closed;
             var used = s.BudgetWindowStart > now.AddHours(-1) ? s.BudgetUsed : 0;
             return new SourceHealth(s, Math.Max(0, s.BudgetPerHour - used), host, circuit, bucket?.OpenUntil > now ? bucket.OpenUntil : null, bucket?.LastEvent,
-                readers.SingleOrDefault(r => r.Kind == s.Kind)?.Unconfigured);
+                readers.SingleOrDefault(r => r.Kind == s.Kind)?.Unconfigured, numbers.GetValueOrDefault(s.Id) ?? new SourceNumbers(0, 0, 0));
         }).ToList();
     }
 

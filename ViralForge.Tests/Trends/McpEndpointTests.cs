@@ -80,6 +80,10 @@ public sealed class McpEndpointTests
         Assert.Contains(state.GetProperty("artifacts").EnumerateArray(), a => a.GetProperty("kind").GetString() == "script" && a.GetProperty("url").GetString()!.StartsWith("/media/", StringComparison.Ordinal));
         var detail = await studio.Client(creatorKey).GetFromJsonAsync<JsonElement>($"api/videos/{trendVideo}");
         Assert.Contains("From trend: “northern lights” (Daily)", detail.GetProperty("brief").GetString());
+        // The source is credited with the video (its numbers are counted per source).
+        var source = Assert.Single((await admin.GetFromJsonAsync<JsonElement>("api/trend-sources")).EnumerateArray());
+        Assert.Equal(1, source.GetProperty("videos").GetInt32());
+        Assert.Equal(0, source.GetProperty("live").GetInt32());
 
         // A bad topic is an error the agent can read, not a crash.
         var empty = await creator.CallToolAsync("draft_video", new Dictionary<string, object?> { ["topic"] = "  " });

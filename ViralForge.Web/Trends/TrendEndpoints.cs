@@ -99,5 +99,6 @@ public static class TrendEndpoints
         budgetLeft = h.BudgetLeft, h.Source.LastSuccessAt, h.Source.LastErrorAt, h.Source.LastError, h.Source.Failures, stale = h.Source.IsStale,
         h.Source.NextRunAt, running = h.Source.RunningSince is not null, h.Source.ItemsLastRun,
         host = h.Host, circuit = h.Circuit.ToString(), h.OpenUntil, hostEvent = h.HostEvent, unconfigured = h.Unconfigured,
+        videos = h.Numbers.Videos, live = h.Numbers.Live, views = h.Numbers.Views,
     };
 }
