@@ -4,7 +4,11 @@ using ViralForge.Core.Pipeline;
 
 namespace ViralForge.Core.Keyframes;
 
-/// <summary>A designed 1080x1920 title card per scene: a gradient, the scene's line, its number.</summary>
+/// <summary>
+/// A designed 1080x1920 title card per scene: a gradient, a line of text, its number. With captions on,
+/// the captions already show the narration, so the card shows the scene's visual idea (or the title)
+/// instead of the same words twice; parameter <c>cardText</c> (auto, visual, narration, title) overrides.
+/// </summary>
 public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : IStageHandler
 {
     public const int Width = 1080;
@@ -17,7 +21,7 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
     ];
 
     public StageKind Stage => StageKind.Keyframes;
-    public int Version => 2;
+    public int Version => 3;
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
@@ -30,7 +34,7 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
         var textFile = context.WorkFile("text.txt");
         var badgeFile = context.WorkFile("badge.txt");
         // Text goes through files, so no script text is ever parsed as filter syntax.
-        await File.WriteAllTextAsync(textFile, Wrap(context.Scene.Narration, 20), ct);
+        await File.WriteAllTextAsync(textFile, Wrap(CardText(context), 20), ct);
         await File.WriteAllTextAsync(badgeFile, $"{index + 1} / {context.Script.Scenes.Count}", ct);
         var font = ffmpeg.Options.FontFile;
         var output = context.WorkFile("keyframe.png");
@@ -45,6 +49,27 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
         ];
         await ffmpeg.RunAsync(args, 0, null, ct);
         return StageOutcome.Produced(new ProducedFile("keyframe", output, "image/png"));
+    }
+
+    public static readonly string[] CardTexts = ["auto", "visual", "narration", "title"];
+
+    /// <summary>What the card says: by default whatever the captions will not already be saying.</summary>
+    public static string CardText(StageContext context)
+    {
+        var mode = context.Text("cardText", "auto").ToLowerInvariant();
+        if (mode == "auto")
+        {
+            var captions = System.Text.Json.Nodes.JsonNode.Parse(context.Video.ParametersJson)?["Compose"]?["captionStyle"] is System.Text.Json.Nodes.JsonValue v
+                && v.TryGetValue<string>(out var style) ? style : "bold";
+            mode = captions == "none" ? "narration" : "visual";
+        }
+        var scene = context.Scene;
+        return mode switch
+        {
+            "narration" => scene.Narration,
+            "title" => context.Script.Title,
+            _ => string.IsNullOrWhiteSpace(scene.Visual) ? context.Script.Title : scene.Visual,
+        };
     }
 
     /// <summary>The creator's own still, fitted to 1080x1920.</summary>
