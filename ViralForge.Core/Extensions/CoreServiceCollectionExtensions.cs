@@ -67,6 +67,10 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CandidateChoices>();
         services.AddSingleton<IStageHandler, NarrationStage>();
         services.AddSingleton<ISpeechEngine, EspeakSpeechEngine>();
+        services.AddOptions<SpeechEndpointOptions>().Bind(configuration.GetSection(SpeechEndpointOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<ISpeechEngine, SpeechEndpointEngine>();
+        // Each request is bounded by the engine (Speech:TimeoutSeconds); the host's limit and circuit are shared.
+        services.AddHttpClient(SpeechEndpointEngine.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
         services.AddSingleton<VoiceCatalog>();
         services.AddSingleton<IStageHandler, ComposeStage>();
         services.AddSingleton<IStageHandler, ReviewStage>();

@@ -86,7 +86,7 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
             }
             var offset = samples.Count;
             samples.AddRange(audio.Select(a => (short)Math.Clamp(a * 32767f, -32768f, 32767f)));
-            words.AddRange(SpreadWords(text, sentence, offset, samples.Count, samples, sampleRate));
+            words.AddRange(EstimatedWordTimings.Spread(text, sentence.Text, sentence.Start, offset, samples.Count, samples, sampleRate));
         }
         return new SpokenText([.. samples], sampleRate, words);
     }
@@ -151,39 +151,6 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
         }
     }
 
-    /// <summary>The sentence's words across its sounding span, each in proportion to its letters.</summary>
-    private static IEnumerable<WordTiming> SpreadWords(RewrittenText text, Sentence sentence, int from, int to, List<short> samples, int sampleRate)
-    {
-        var first = from;
-        while (first < to && Math.Abs((int)samples[first]) < 300) first++;
-        var last = to;
-        while (last > first && Math.Abs((int)samples[last - 1]) < 300) last--;
-        var tokens = WordPattern().Matches(sentence.Text)
-            .Select(m => (Word: text.Display(sentence.Start + m.Index, m.Length, m.Value), Weight: m.Value.Count(char.IsLetterOrDigit) + 1))
-            .ToList();
-        // Several spoken tokens of one dictionary replacement are one script word.
-        var merged = new List<(string Word, int Weight)>();
-        foreach (var t in tokens)
-        {
-            if (merged.Count > 0 && merged[^1].Word == t.Word && text.Replacements.Any(r => r.Original == t.Word))
-            {
-                merged[^1] = (t.Word, merged[^1].Weight + t.Weight);
-            }
-            else
-            {
-                merged.Add(t);
-            }
-        }
-        var total = merged.Sum(t => t.Weight);
-        var cursor = (double)first;
-        foreach (var (word, weight) in merged)
-        {
-            var end = cursor + (last - first) * (double)weight / total;
-            yield return new WordTiming(word, Math.Round(cursor / sampleRate, 3), Math.Round(end / sampleRate, 3));
-            cursor = end;
-        }
-    }
-
     public void Dispose()
     {
         foreach (var voice in _loaded.Values.Where(v => v.IsValueCreated))
@@ -197,7 +164,4 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
 
     [GeneratedRegex(@"[^.!?]+[.!?]*")]
     private static partial Regex SentencePattern();
-
-    [GeneratedRegex(@"\[\[.*?\]\]|\S+")]
-    private static partial Regex WordPattern();
 }
