@@ -12,11 +12,12 @@ namespace ViralForge.Core.Clips;
 /// <summary>
 /// A scene's 2–4 s clip. With video diffusion available: several candidates from the keyframe (one
 /// at a time through the GPU slot), each checked by the drift gate; the best survivor becomes "clip",
-/// every candidate stays as "clip-candidate-N". Without it, or with "engine": "motion": a CPU pan/zoom
-/// over the keyframe, labelled as such. An upload replaces both.
+/// every candidate stays as "clip-candidate-N". With a stock provider configured ("engine": "stock",
+/// the default without diffusion): footage matched to the scene, several candidates. Otherwise, or with
+/// "engine": "motion": a CPU pan/zoom over the keyframe, labelled as such. An upload replaces them all.
 /// </summary>
 public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoDiffusion diffusion, DriftGate drift, IGpuSlot gpu,
-    IOptions<ClipOptions> options, CandidateChoices choices) : IStageHandler
+    IOptions<ClipOptions> options, CandidateChoices choices, Stock.StockClips stock) : IStageHandler
 {
     public const int Fps = 30;
     public const string CandidatePrefix = "clip-candidate-";
@@ -37,7 +38,7 @@ public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoD
             return ValueTask.FromResult<string?>(null);
         }
         var status = diffusion.Status;
-        var engine = StageContext.TextOf(parameters, "engine", status.Available ? "svd" : "motion");
+        var engine = StageContext.TextOf(parameters, "engine", DefaultEngine);
         return ValueTask.FromResult<string?>(engine == "svd" && status.Available ? $"{status.Engine} {status.ModelStamp}" : engine);
     }
 
@@ -54,9 +55,11 @@ public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoD
         {
             return chosen;
         }
-        var engine = context.Text("engine", diffusion.Status.Available ? "svd" : "motion");
+        var engine = context.Text("engine", DefaultEngine);
         switch (engine)
         {
+            case "stock":
+                return await stock.MakeAsync(context, context.Number("durationSeconds", context.Scene.DurationSeconds, 2, 4), ct);
             case "svd" when diffusion.Status.Available:
                 return await DiffuseAsync(context, ct);
             case "svd":
@@ -64,9 +67,12 @@ public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoD
             case "motion":
                 return await MotionAsync(context, ct);
             default:
-                throw new PermanentStageException($"Clip engine '{engine}' is unknown; use svd or motion.");
+                throw new PermanentStageException($"Clip engine '{engine}' is unknown; use svd, stock or motion.");
         }
     }
+
+    /// <summary>What a scene gets unless the creator chooses: diffusion when it is installed, else stock footage when a provider is configured, else motion.</summary>
+    public string DefaultEngine => diffusion.Status.Available ? "svd" : stock.Unavailable is null ? "stock" : "motion";
 
     private async Task<StageOutcome> DiffuseAsync(StageContext context, CancellationToken ct)
     {

@@ -17,6 +17,7 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
     public DbSet<Trends.TrendSource> TrendSources => Set<Trends.TrendSource>();
     public DbSet<Outside.FetchedBody> FetchedBodies => Set<Outside.FetchedBody>();
     public DbSet<Sheets.SheetBrief> SheetBriefs => Set<Sheets.SheetBrief>();
+    public DbSet<Clips.Stock.StockUse> StockUses => Set<Clips.Stock.StockUse>();
     public DbSet<Sheets.SheetSyncState> SheetSyncState => Set<Sheets.SheetSyncState>();
     public DbSet<RateLimitBucket> RateLimitBuckets => Set<RateLimitBucket>();
     public DbSet<ReviewDecision> ReviewDecisions => Set<ReviewDecision>();

@@ -62,6 +62,18 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<IStageHandler, ScriptStage>();
         services.AddSingleton<IStageHandler, TitleCardStage>();
         services.AddSingleton<IStageHandler, ClipStage>();
+        services.AddOptions<Clips.Stock.StockOptions>().Bind(configuration.GetSection(Clips.Stock.StockOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Clips.Stock.IStockVideoProvider, Clips.Stock.PexelsVideos>();
+        services.AddSingleton<Clips.Stock.IStockVideoProvider, Clips.Stock.PixabayVideos>();
+        services.AddSingleton<Clips.Stock.StockClips>();
+        // Searches and downloads through the shared per-host limiter; each is bounded by its own timeout.
+        services.AddHttpClient(Clips.Stock.StockSearch.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
+        // The providers' published limits are the hosts' defaults unless an admin sets others (Outside:Hosts).
+        services.PostConfigure<Outside.OutsideOptions>(o =>
+        {
+            o.Hosts.TryAdd("api.pexels.com", new Outside.HostLimit { PerSecond = 200 / 3600.0, Burst = 20 });
+            o.Hosts.TryAdd("pixabay.com", new Outside.HostLimit { PerSecond = 100 / 60.0, Burst = 20 });
+        });
         services.TryAddSingleton<IVideoDiffusion, NoVideoDiffusion>();
         services.AddSingleton<DriftGate>();
         services.AddSingleton<CandidateChoices>();

@@ -130,11 +130,12 @@ public sealed class PublicationRunner(
             throw new PublishRejectedException("The finished cut's file is missing from the artifact store; compose the video again, then retry.");
         }
         var script = ScriptDocument.Parse(video.ScriptJson).Script ?? throw new PublishRejectedException("The video has no valid script to take a title and description from.");
+        var credits = await CreditsAsync(db, video.Id, ct);
         return new PublishJob
         {
             Publication = publication,
             Channel = channel,
-            Metadata = Metadata(script, channel, publication.ScheduledFor),
+            Metadata = Metadata(script, channel, publication.ScheduledFor, credits),
             VideoPath = path,
             VideoBytes = new FileInfo(path).Length,
             VideoSha256 = final.Sha256,
@@ -147,12 +148,25 @@ public sealed class PublicationRunner(
         };
     }
 
-    public static PublishMetadata Metadata(ScriptDocument script, Channel channel, DateTimeOffset scheduledFor)
+    public static PublishMetadata Metadata(ScriptDocument script, Channel channel, DateTimeOffset scheduledFor, IReadOnlyList<string>? credits = null)
     {
         var tags = script.Hashtags.Select(h => h.StartsWith('#') ? h : "#" + h).ToList();
-        var description = string.Join("\n\n", new[] { script.Hook, script.CaptionText, script.CallToAction, channel.AiDisclosure, string.Join(' ', tags) }
+        // The stock providers ask for credit: the footage's authors go into every description.
+        var credit = credits is { Count: > 0 } ? string.Join("\n", credits) : null;
+        var description = string.Join("\n\n", new[] { script.Hook, script.CaptionText, script.CallToAction, channel.AiDisclosure, credit, string.Join(' ', tags) }
             .Where(s => !string.IsNullOrWhiteSpace(s)));
         return new PublishMetadata(script.Title.Trim(), description, tags, channel.AiDisclosure, scheduledFor);
+    }
+
+    /// <summary>The credit line of every stock clip the cut uses, in scene order.</summary>
+    private static async Task<IReadOnlyList<string>> CreditsAsync(ViralForgeDbContext db, Guid videoId, CancellationToken ct)
+    {
+        var runs = await db.StageRuns.AsNoTracking()
+            .Where(r => r.VideoId == videoId && r.Stage == StageKind.Clips && r.SupersededAt == null && r.Status == StageRunStatus.Succeeded)
+            .OrderBy(r => r.SceneIndex).Select(r => r.OutputArtifactIds).ToListAsync(ct);
+        var ids = runs.SelectMany(i => i).ToList();
+        var clips = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.Id) && a.Kind == "clip" && a.MediaInfoJson != null).ToDictionaryAsync(a => a.Id, a => a.MediaInfoJson!, ct);
+        return ids.Where(clips.ContainsKey).Select(id => System.Text.Json.Nodes.JsonNode.Parse(clips[id])?["credit"]?.GetValue<string>()).OfType<string>().Distinct().ToList();
     }
 
     /// <summary>Takes the row if it is due and nobody live holds it; the video's id when taken.</summary>

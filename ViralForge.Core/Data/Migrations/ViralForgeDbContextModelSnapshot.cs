@@ -187,6 +187,31 @@ namespace ViralForge.Core.Data.Migrations
                     b.ToTable("AspNetUserTokens", (string)null);
                 });
 
+            modelBuilder.Entity("ViralForge.Core.Clips.Stock.StockUse", b =>
+                {
+                    b.Property<Guid>("VideoId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("video_id");
+
+                    b.Property<string>("StockKey")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("stock_key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("SceneIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("scene_index");
+
+                    b.HasKey("VideoId", "StockKey")
+                        .HasName("pk_stock_uses");
+
+                    b.ToTable("stock_uses", (string)null);
+                });
+
             modelBuilder.Entity("ViralForge.Core.Data.ApiKey", b =>
                 {
                     b.Property<int>("Id")
@@ -1669,6 +1694,16 @@ namespace ViralForge.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_asp_net_user_tokens_asp_net_users_user_id");
+                });
+
+            modelBuilder.Entity("ViralForge.Core.Clips.Stock.StockUse", b =>
+                {
+                    b.HasOne("ViralForge.Core.Data.Video", null)
+                        .WithMany()
+                        .HasForeignKey("VideoId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_stock_uses_videos_video_id");
                 });
 
             modelBuilder.Entity("ViralForge.Core.Data.PromptVersion", b =>

@@ -1,0 +1,229 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ViralForge.Core.Data;
+using ViralForge.Core.Media;
+using ViralForge.Core.Outside;
+using ViralForge.Core.Pipeline;
+using ViralForge.Core.Script;
+
+namespace ViralForge.Core.Clips.Stock;
+
+/// <summary>
+/// A scene's clip from stock footage: search the configured providers with the scene's terms, keep
+/// files long enough for the scene and not used by another scene of the video, download a few (capped,
+/// timed, every host through the shared limiter), check each as hostile media, normalise it to the
+/// delivery spec, and offer them as candidates — the most relevant first, the others a reviewer's choice.
+/// </summary>
+public sealed class StockClips(
+    IEnumerable<IStockVideoProvider> providers,
+    IHttpClientFactory httpFactory,
+    MediaInspector inspector,
+    MediaNormalizer normalizer,
+    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    IOptions<StockOptions> options)
+{
+    public string? Unavailable => options.Value.AnyConfigured ? null : "No stock provider is configured (Stock:Pexels:ApiKey or Stock:Pixabay:ApiKey).";
+
+    /// <summary>Search terms from the scene's visual idea: its first few meaningful words, in English as the script asks.</summary>
+    public static string TermsFor(SceneScript scene)
+    {
+        var words = Trends.TrendText.TitleKey(scene.Visual).Split(' ', StringSplitOptions.RemoveEmptyEntries)
+            .Where(w => w.Length > 2 && !Filler.Contains(w)).Distinct().Take(4).ToList();
+        return words.Count > 0 ? string.Join(' ', words) : Trends.TrendText.TitleKey(scene.Narration).Split(' ').FirstOrDefault(w => w.Length > 3) ?? "nature";
+    }
+
+    private static readonly HashSet<string> Filler = new(StringComparer.Ordinal)
+    {
+        "the", "and", "with", "from", "into", "onto", "over", "under", "that", "this", "shot", "close", "view", "scene", "showing", "shows", "visual", "image",
+    };
+
+    public async Task<StageOutcome> MakeAsync(StageContext context, double seconds, CancellationToken ct)
+    {
+        if (Unavailable is { } missing)
+        {
+            throw new PermanentStageException($"{missing} Use \"engine\": \"motion\" (or svd) for this scene.");
+        }
+        var index = context.Run.SceneIndex!.Value;
+        var terms = Trends.TrendText.Clean(context.Text("searchTerms", TermsFor(context.Scene)), 100);
+        var count = (int)context.Number("candidates", options.Value.Candidates, 1, 6);
+        context.Detail(0, $"scene {index + 1}: searching stock footage for “{terms}”", newPhase: true);
+
+        var found = new List<StockVideo>();
+        Exception? failure = null;
+        foreach (var provider in providers.Where(p => p.IsConfigured))
+        {
+            try
+            {
+                found.AddRange(await provider.SearchAsync(terms, ct));
+            }
+            catch (Exception ex) when (ex is TransientStageException or PermanentStageException)
+            {
+                // One provider down does not stop the scene while the other has footage.
+                failure ??= ex;
+            }
+        }
+        if (found.Count == 0 && failure is not null)
+        {
+            throw failure;
+        }
+        var used = await UsedElsewhereAsync(context, ct);
+        var fitting = found.Where(v => v.Seconds >= seconds && !used.Contains(v.Key)).DistinctBy(v => v.Key)
+            // Portrait material first (it fills the frame); the providers' own relevance order within each.
+            .OrderByDescending(v => v.Height >= v.Width).ToList();
+        if (fitting.Count == 0)
+        {
+            throw new PermanentStageException(found.Count == 0
+                ? $"No stock video matched “{terms}”. Give scene {index + 1} other search terms (parameter searchTerms) or use \"engine\": \"motion\"."
+                : $"None of the {found.Count} stock videos for “{terms}” is long enough ({seconds:0.#} s) and unused in this video. Give scene {index + 1} other search terms (searchTerms).");
+        }
+
+        var keyframeSha = context.Input(StageKind.Keyframes, index).ArtifactOf("keyframe").Sha256;
+        var files = new List<ProducedFile>();
+        var refused = new List<string>();
+        var k = 0;
+        foreach (var video in fitting)
+        {
+            if (k == count)
+            {
+                break;
+            }
+            if (!await ClaimAsync(context, video, ct))
+            {
+                continue;
+            }
+            context.Detail(k / (double)count, $"scene {index + 1}: stock candidate {k + 1}/{count} from {video.Provider}");
+            var download = context.WorkFile($"stock-{k + 1}.download");
+            var output = context.WorkFile($"stock-{k + 1}.mp4");
+            try
+            {
+                await DownloadAsync(video, download, ct);
+                var media = await inspector.InspectAsync(download, ct);
+                if (media.Kind != MediaKind.Video || media.Seconds < seconds)
+                {
+                    throw new MediaRejectedException($"it is {(media.Kind != MediaKind.Video ? "not a video" : $"only {media.Seconds:0.#} s long")}");
+                }
+                // Start a little in: stock clips often open on a fade.
+                var start = Math.Max(0, Math.Min(1, media.Seconds - seconds));
+                await normalizer.NormalizeVideoAsync(download, media, MediaNormalizer.DefaultFit(media), start, seconds, output, null, ct);
+            }
+            catch (Exception ex) when (ex is MediaRejectedException or TransientStageException or PermanentStageException or IOException)
+            {
+                refused.Add($"{video.Provider} {video.Id}: {ex.Message}");
+                await ReleaseAsync(context, video, ct);
+                continue;
+            }
+            finally
+            {
+                File.Delete(download);
+            }
+            k++;
+            var info = new JsonObject
+            {
+                ["engine"] = "stock",
+                ["seconds"] = seconds,
+                ["candidate"] = k,
+                ["stock"] = video.Key,
+                ["provider"] = video.Provider,
+                ["page"] = video.PageUrl,
+                ["author"] = video.Author,
+                ["authorUrl"] = video.AuthorUrl,
+                ["credit"] = video.Credit,
+                ["terms"] = terms,
+                ["keyframe"] = keyframeSha,
+                ["chosen"] = k == 1,
+                ["chosenBy"] = "relevance",
+            };
+            files.Add(new ProducedFile($"{ClipStage.CandidatePrefix}{k}", output, "video/mp4", info.ToJsonString()));
+            if (k == 1)
+            {
+                files.Add(new ProducedFile("clip", output, "video/mp4", info.ToJsonString()));
+            }
+        }
+        if (files.Count == 0)
+        {
+            throw new PermanentStageException($"None of the stock videos for “{terms}” could be used: {string.Join("; ", refused.Take(4))}. Give scene {index + 1} other search terms (searchTerms) or use \"engine\": \"motion\".");
+        }
+        return StageOutcome.Produced([.. files]);
+    }
+
+    /// <summary>Stock videos the video's other scenes have claimed; this scene's own earlier claims are let go (it is choosing again).</summary>
+    private async Task<HashSet<string>> UsedElsewhereAsync(StageContext context, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var scene = context.Run.SceneIndex!.Value;
+        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.SceneIndex == scene).ExecuteDeleteAsync(ct);
+        return (await db.StockUses.AsNoTracking().Where(u => u.VideoId == context.Video.Id).Select(u => u.StockKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Takes the footage for this scene in one statement; false when another scene took it first.</summary>
+    private async Task<bool> ClaimAsync(StageContext context, StockVideo video, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var taken = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO stock_uses (video_id, stock_key, scene_index, created_at) VALUES ({context.Video.Id}, {video.Key}, {context.Run.SceneIndex!.Value}, now())
+            ON CONFLICT (video_id, stock_key) DO NOTHING
+            """, ct);
+        return taken == 1;
+    }
+
+    private async Task ReleaseAsync(StageContext context, StockVideo video, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.StockKey == video.Key && u.SceneIndex == context.Run.SceneIndex).ExecuteDeleteAsync(ct);
+    }
+
+    private async Task DownloadAsync(StockVideo video, string path, CancellationToken ct)
+    {
+        var o = options.Value;
+        if (video.FileBytes > o.MaxDownloadBytes)
+        {
+            throw new MediaRejectedException($"the file is {video.FileBytes / 1_000_000.0:0} MB, more than the {o.MaxDownloadBytes / 1_000_000.0:0} MB allowed (Stock:MaxDownloadBytes)");
+        }
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(o.DownloadTimeoutSeconds));
+        try
+        {
+            using var response = await httpFactory.CreateClient(StockSearch.HttpClientName).GetAsync(video.FileUrl, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new MediaRejectedException($"the download was refused ({(int)response.StatusCode})");
+            }
+            if (response.Content.Headers.ContentLength > o.MaxDownloadBytes)
+            {
+                throw new MediaRejectedException($"the file is {response.Content.Headers.ContentLength / 1_000_000.0:0} MB, more than the {o.MaxDownloadBytes / 1_000_000.0:0} MB allowed (Stock:MaxDownloadBytes)");
+            }
+            await using var source = await response.Content.ReadAsStreamAsync(timeout.Token);
+            await using var target = File.Create(path);
+            var buffer = new byte[1 << 16];
+            long total = 0;
+            int read;
+            while ((read = await source.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                total += read;
+                if (total > o.MaxDownloadBytes)
+                {
+                    throw new MediaRejectedException($"the file is larger than the {o.MaxDownloadBytes / 1_000_000.0:0} MB allowed (Stock:MaxDownloadBytes)");
+                }
+                await target.WriteAsync(buffer.AsMemory(0, read), timeout.Token);
+            }
+            if (response.Content.Headers.ContentLength is { } expected && total != expected)
+            {
+                throw new MediaRejectedException($"the download broke off after {total:N0} of {expected:N0} bytes");
+            }
+        }
+        catch (HostRateLimitedException ex)
+        {
+            throw new TransientStageException($"{video.Provider}'s file host is resting: {ex.Message}", ex);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new MediaRejectedException($"the download took longer than {o.DownloadTimeoutSeconds:0} s");
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new MediaRejectedException($"the download failed ({ex.HttpRequestError})");
+        }
+    }
+}
