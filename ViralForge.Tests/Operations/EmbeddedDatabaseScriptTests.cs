@@ -7,6 +7,7 @@ namespace ViralForge.Tests.Operations;
 /// The README's first command, as many users run it: as root, from a clone in a folder only root may
 /// open (a home folder under /root is mode 700), where PostgreSQL's own OS user cannot enter.
 /// </summary>
+[Collection(SerialCollection.Name)]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class EmbeddedDatabaseScriptTests
 {

@@ -14,6 +14,7 @@ namespace ViralForge.Tests.Outside;
 /// The shared per-host limiter on a real PostgreSQL, with two limiters standing for two machines and a
 /// loopback host that answers as real ones do (429 with Retry-After, X-RateLimit-* headers, 500s).
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class HostRateLimiterTests : IAsyncLifetime
 {
     private string _cs = "";

@@ -6,6 +6,7 @@ using ViralForge.Tests.Infrastructure;
 
 namespace ViralForge.Tests.Pipeline;
 
+[Collection(SerialCollection.Name)]
 [Trait("Category", "Process")]
 public sealed class FailureHandlingTests
 {

@@ -13,6 +13,7 @@ namespace ViralForge.Tests.Trends;
 /// than its budget, the shared circuit opens and lets a trial through after its pause, the last good
 /// items stay on the page marked stale, and the pipeline's own stages are picked up as quickly as ever.
 /// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class TrendStormTests
 {
     private const int Sources = 6;
