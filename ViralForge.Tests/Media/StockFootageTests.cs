@@ -55,6 +55,10 @@ public sealed class StockFootageTests
             host.Route($"/files/l{n}.mp4", File(await RenderAsync(folder, $"l{n}.mp4", 1280, 720, 5, seed: 50 + n)));
         }
         host.Route("/files/short.mp4", File(shortClip));
+        // Each search gets footage of its own (1–8), so no two scenes can show the same picture by accident.
+        var queries = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var next = 0;
+        int QueryNumber(string q) => queries.GetOrAdd(q, _ => Math.Min(8, Interlocked.Increment(ref next)));
         host.Route("/files/broken.mp4", File(portrait, breakOff: true));
 
         // Pexels: per query, a file that lies about its length, a broken download, then real portrait footage.
@@ -66,7 +70,7 @@ public sealed class StockFootageTests
                 return;
             }
             var q = context.Request.QueryString["q"] ?? context.Request.QueryString["query"] ?? "";
-            var seed = Math.Abs(q.GetHashCode(StringComparison.Ordinal)) % 1000;
+            var seed = QueryNumber(q);
             object Video(int id, string file, int w, int h, int seconds) => new
             {
                 id, width = w, height = h, duration = seconds, url = $"https://www.pexels.com/video/clip-{id}/", image = "https://images.pexels.com/x.jpeg",
@@ -88,7 +92,7 @@ public sealed class StockFootageTests
                     Video(5000 + seed, "short.mp4", 720, 1280, 10),
                     Video(6000 + seed, "broken.mp4", 720, 1280, 10),
                     Video(100, "portrait.mp4", 720, 1280, 5),
-                    Video(7000 + seed, $"p{seed % 8 + 1}.mp4", 720, 1280, 5),
+                    Video(7000 + seed, $"p{seed}.mp4", 720, 1280, 5),
                 },
             }));
         });
@@ -101,7 +105,7 @@ public sealed class StockFootageTests
                 return;
             }
             var q = context.Request.QueryString["q"] ?? "";
-            var seed = Math.Abs(q.GetHashCode(StringComparison.Ordinal)) % 1000;
+            var seed = QueryNumber(q);
             object Hit(int id, string file, long size) => new
             {
                 id, pageURL = $"https://pixabay.com/videos/clip-{id}/", type = "film", tags = q, duration = 5,
@@ -115,7 +119,7 @@ public sealed class StockFootageTests
             await LoopbackListener.WriteJsonAsync(context.Response, 200, JsonSerializer.Serialize(new
             {
                 total = 2, totalHits = 2,
-                hits = new[] { Hit(9000 + seed, "l1.mp4", 900_000_000), Hit(8000 + seed, $"l{seed % 8 + 1}.mp4", landscape.Length) },
+                hits = new[] { Hit(9000 + seed, "l1.mp4", 900_000_000), Hit(8000 + seed, $"l{seed}.mp4", landscape.Length) },
             }));
         });
 
