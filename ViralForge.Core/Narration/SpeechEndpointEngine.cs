@@ -165,7 +165,7 @@ public sealed class SpeechEndpointEngine(IHttpClientFactory httpFactory, IOption
                     throw new Pipeline.PermanentStageException($"The speech endpoint refused the request (HTTP {code}): {await ReasonAsync(response, timeout.Token)}. Check the voice '{voice}' and Speech:Model '{O.Model}'.");
                 }
                 problem = $"HTTP {code}";
-                retryAfter = response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date - time.GetUtcNow());
+                retryAfter = RetryAfterHeader.Of(response, time);
             }
             catch (HostRateLimitedException ex)
             {

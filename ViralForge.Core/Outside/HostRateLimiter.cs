@@ -70,7 +70,7 @@ public sealed class HostRateLimiter(NpgsqlDataSource dataSource, IOptions<Outsid
     public Task ReportAsync(string host, HttpResponseMessage response, CancellationToken ct)
     {
         var code = (int)response.StatusCode;
-        var retryAfter = RetryAfter(response);
+        var retryAfter = RetryAfterHeader.Of(response, time);
         if (response.StatusCode is HttpStatusCode.TooManyRequests || code >= 500)
         {
             return FailedAsync(host, $"{code} from the host{(retryAfter is { } r ? $", Retry-After {r.TotalSeconds:0} s" : "")}", retryAfter, ct);
@@ -154,14 +154,6 @@ public sealed class HostRateLimiter(NpgsqlDataSource dataSource, IOptions<Outsid
     }
 
     public static string Key(string host) => "host:" + host.ToLowerInvariant();
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - DateTimeOffset.UtcNow is { } d && d > TimeSpan.Zero ? d : TimeSpan.Zero,
-            _ => null,
-        };
 
     /// <summary>X-RateLimit-Reset: seconds to go (Reddit), or a Unix time (GitHub).</summary>
     private TimeSpan? ResetIn(HttpResponseMessage response)

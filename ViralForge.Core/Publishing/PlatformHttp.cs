@@ -73,8 +73,7 @@ public static class PlatformHttp
     }
 
     /// <summary>How long the platform asked to wait (<c>Retry-After</c> as seconds or a date).</summary>
-    public static TimeSpan? RetryAfter(HttpResponseMessage response) =>
-        response.Headers.RetryAfter?.Delta ?? (response.Headers.RetryAfter?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+    public static TimeSpan? RetryAfter(HttpResponseMessage response) => Outside.RetryAfterHeader.Of(response);
 
     /// <summary>A platform's words cut to a length a page can show.</summary>
     public static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";

@@ -99,6 +99,8 @@ public sealed class SheetSync(
         var spreadsheet = O.SpreadsheetId!;
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var known = await db.SheetBriefs.Where(b => b.SpreadsheetId == spreadsheet).ToListAsync(ct);
+        var draftedIds = known.Where(b => b.VideoId is not null).Select(b => b.VideoId!.Value).ToList();
+        var draftedStatus = await db.Videos.AsNoTracking().Where(v => draftedIds.Contains(v.Id)).ToDictionaryAsync(v => v.Id, v => v.Status, ct);
         var channels = await db.Channels.AsNoTracking().Select(c => new { c.Id, c.Name }).ToListAsync(ct);
         var voiceIds = (await voices.ListAsync(ct)).Select(v => v.Id).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -138,8 +140,7 @@ public sealed class SheetSync(
             {
                 // Drafted before: never again; an edit since then is reported, not silently dropped.
                 var edited = brief.ContentHash != row.ContentHash;
-                var video = await db.Videos.AsNoTracking().Where(v => v.Id == videoId).Select(v => new { v.Status }).SingleOrDefaultAsync(ct);
-                status = (video is null ? "The studio's video for this row was deleted." : $"In the studio: {Describe(video.Status)}.")
+                status = (draftedStatus.TryGetValue(videoId, out var videoStatus) ? $"In the studio: {Describe(videoStatus)}." : "The studio's video for this row was deleted.")
                     + (edited ? " This row was edited after the draft was made; the draft keeps what it was made from (change it in the studio)." : "");
                 outcome.Write(table, "video", row.SheetRow, table.Text(i, "video"), StudioLink(videoId));
                 brief.RowNumber = row.SheetRow;
@@ -227,18 +228,13 @@ public sealed class SheetSync(
             }
         }
         // Decisions first, so the mirror below shows their effect in this same sync.
-        foreach (var (videoId, i) in rows)
+        var decided = rows.Where(r => table.Text(r.Value, "decision").Trim().Length > 0).ToList();
+        var decidedIds = decided.Select(r => r.Key).ToList();
+        var awaitingDecision = (await db.Videos.AsNoTracking().Where(v => decidedIds.Contains(v.Id) && v.Status == VideoStatus.AwaitingReview)
+            .Select(v => v.Id).ToListAsync(ct)).ToHashSet();
+        foreach (var (videoId, i) in decided.Where(r => awaitingDecision.Contains(r.Key)))
         {
             var decision = table.Text(i, "decision").Trim().ToLowerInvariant();
-            if (decision.Length == 0)
-            {
-                continue;
-            }
-            var status = await db.Videos.AsNoTracking().Where(v => v.Id == videoId).Select(v => (VideoStatus?)v.Status).SingleOrDefaultAsync(ct);
-            if (status != VideoStatus.AwaitingReview)
-            {
-                continue;
-            }
             var result = await DecideAsync(db, videoId, decision, table.Text(i, "reason").Trim(), table.Text(i, "reviewer").Trim(), ct);
             outcome.Decisions += result.StartsWith("Applied", StringComparison.Ordinal) ? 1 : 0;
             outcome.Write(table, "result", SheetTable.SheetRow(i), table.Text(i, "result"), result);

@@ -99,7 +99,8 @@ public sealed class TrendQueries(IDbContextFactory<ViralForgeDbContext> dbFactor
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var items = await db.TrendItems.AsNoTracking().Where(t => itemIds.Contains(t.Id))
             .Select(t => new { t.Id, t.Title, t.Summary, t.Url, t.Language, Source = t.Source!.Name }).ToListAsync(ct);
-        return items.OrderBy(i => itemIds.ToList().IndexOf(i.Id))
+        var order = itemIds.Select((id, position) => (id, position)).DistinctBy(p => p.id).ToDictionary(p => p.id, p => p.position);
+        return items.OrderBy(i => order[i.Id])
             .Select(i => (new TrendLink(i.Id, i.Title, i.Source, i.Url), TopicOf(i.Title, i.Summary), i.Language)).ToList();
     }
 

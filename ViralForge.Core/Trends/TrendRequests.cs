@@ -155,12 +155,7 @@ public sealed class TrendRequests(HttpClient http, SourceBudget budget, FetchCac
     private TrendSourceException Refusal(HttpResponseMessage response, Uri url)
     {
         var code = (int)response.StatusCode;
-        var retryAfter = response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => time.GetUtcNow() + delta,
-            { Date: { } date } => date,
-            _ => (DateTimeOffset?)null,
-        };
+        var retryAfter = RetryAfterHeader.Of(response, time) is { } wait ? time.GetUtcNow() + wait : (DateTimeOffset?)null;
         var what = response.StatusCode switch
         {
             HttpStatusCode.TooManyRequests => "asked us to slow down (429)" + (retryAfter is { } r ? $"; it asked for a pause until {r:HH:mm:ss} UTC" : ""),

@@ -132,17 +132,7 @@ public sealed class OpenAiCompatibleScriptModel : IScriptModel, IDisposable
         {
             return null;
         }
-        var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta)
-        {
-            return delta < TimeSpan.Zero ? TimeSpan.Zero : delta;
-        }
-        if (header?.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
-        }
-        return null;
+        return Outside.RetryAfterHeader.Of(response);
     }
 
     private static string Shorten(string s) => s.Length <= 200 ? s : s[..200] + "…";
