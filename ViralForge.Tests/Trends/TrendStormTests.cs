@@ -66,9 +66,7 @@ public sealed class TrendStormTests
         };
         await using var one = new StudioProcess(cs, TestEnvironment.NewFolder("storm-1"), settings);
         await using var two = new StudioProcess(cs, TestEnvironment.NewFolder("storm-2"), settings);
-        // One after the other: two first starts at once on an empty database race on the seed rows (noted as a defect).
-        await one.StartAsync();
-        await two.StartAsync();
+        await Task.WhenAll(one.StartAsync(), two.StartAsync());
         var admin = one.Client(await one.IssueApiKeyAsync("admin"));
         var creator = two.Client(await two.IssueApiKeyAsync("creator"));
 

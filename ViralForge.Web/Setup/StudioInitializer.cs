@@ -30,8 +30,12 @@ public static class StudioInitializer
         var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SetupOptions>>().Value;
 
         var db = sp.GetRequiredService<ViralForgeDbContext>();
+        // EF Core serialises concurrent migrations itself; the seeding below is ours to serialise.
         await db.Database.MigrateAsync(ct);
         log.LogInformation("Database schema is up to date.");
+        // Several studios or workers may start at once on an empty database: one seeds, the others
+        // wait and then find everything in place instead of failing on a unique index.
+        await using var setupLock = await SetupLock.TakeAsync(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
         await sp.GetRequiredService<Core.Script.Prompts.PromptLibrary>().EnsureDefaultsAsync(ct);
 
         var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();
@@ -76,6 +80,41 @@ public static class StudioInitializer
             var commands = sp.GetRequiredService<PipelineCommands>();
             var video = await commands.CreateVideoAsync(DemoVideo.Brief, DemoVideo.Script(), null, "setup", ct);
             log.LogInformation("Demo video {VideoId} started.", video.Id);
+        }
+    }
+
+    /// <summary>A session-level advisory lock, released explicitly (a pooled connection outlives the lease) or by the server when the process dies.</summary>
+    private sealed class SetupLock(Npgsql.NpgsqlConnection connection) : IAsyncDisposable
+    {
+        private const string Key = "SELECT hashtext('viralforge:first-start-setup')";
+
+        public static async Task<SetupLock> TakeAsync(Npgsql.NpgsqlDataSource dataSource, CancellationToken ct)
+        {
+            var connection = await dataSource.OpenConnectionAsync(ct);
+            try
+            {
+                await using var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock(({Key}))", connection);
+                await take.ExecuteNonQueryAsync(ct);
+                return new SetupLock(connection);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            try
+            {
+                await using var release = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock(({Key}))", connection);
+                await release.ExecuteNonQueryAsync(CancellationToken.None);
+            }
+            finally
+            {
+                await connection.DisposeAsync();
+            }
         }
     }
 
