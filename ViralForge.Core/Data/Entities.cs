@@ -49,6 +49,8 @@ public enum StageRunStatus
     Waiting,
     Rejected,
     DeadLettered,
+    /// <summary>Superseded by a retry or regeneration before it finished: it will never run (again).</summary>
+    Cancelled,
 }
 
 public sealed class StageRun

@@ -167,6 +167,7 @@ public sealed class PipelineCommands(
         foreach (var run in superseded)
         {
             run.SupersededAt = now;
+            EndIfUnfinished(run, now, "Superseded by a retry before it finished.");
             live.Remove(run);
         }
         await db.SaveChangesAsync(ct);
@@ -347,4 +348,20 @@ public sealed class PipelineCommands(
             Subject = subject,
             DetailsJson = details is null ? null : JsonSerializer.Serialize(details),
         });
+
+    /// <summary>
+    /// A superseded run that was queued, running or waiting to retry ends here: its worker's next
+    /// heartbeat finds the lease gone and stops, and no page shows it "running" forever.
+    /// </summary>
+    internal static void EndIfUnfinished(StageRun run, DateTimeOffset now, string reason)
+    {
+        if (run.Status is StageRunStatus.Queued or StageRunStatus.Running or StageRunStatus.RetryWaiting)
+        {
+            run.Status = StageRunStatus.Cancelled;
+            run.FinishedAt = now;
+            run.LeaseId = null;
+            run.NextAttemptAt = null;
+            run.Error = reason;
+        }
+    }
 }
