@@ -5,6 +5,9 @@ namespace ViralForge.Core.Data;
 public sealed class AppUser : IdentityUser
 {
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+    /// <summary>Set by an admin: the user cannot sign in, their sessions end and the API keys they issued stop.</summary>
+    public DateTimeOffset? DisabledAt { get; set; }
+    public DateTimeOffset? LastSignInAt { get; set; }
 }
 
 public enum VideoStatus

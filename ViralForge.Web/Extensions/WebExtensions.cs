@@ -109,10 +109,17 @@ public static class WebExtensions
             })
             .AddRoles<IdentityRole>()
             .AddEntityFrameworkStores<ViralForgeDbContext>()
-            .AddSignInManager()
+            .AddSignInManager<StudioSignInManager>()
             .AddDefaultTokenProviders();
+        // Every cookie request re-checks the account (one indexed lookup), so disabling a user or
+        // changing their roles takes effect on their next request, not in half an hour.
+        services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, CircuitRevalidation>();
+        services.AddScoped<UserAdministration>();
 
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationHandler, UndeclaredEndpointHandler>();
         services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(EndpointAccess.FallbackPolicy)
             .AddPolicy(Policies.View, p => p.RequireRole(Roles.Creator, Roles.Reviewer, Roles.Admin))
             .AddPolicy(Policies.Create, p => p.RequireRole(Roles.Creator, Roles.Admin))
             .AddPolicy(Policies.Review, p => p.RequireRole(Roles.Reviewer, Roles.Admin))
@@ -142,20 +149,21 @@ public static class WebExtensions
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
         // Friendly pages for people; API clients keep plain status codes.
-        app.UseWhen(ctx => !IsMachinePath(ctx.Request.Path),
+        app.UseWhen(ctx => !IsMachinePath(ctx.Request.Path) && !ctx.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.Header),
             branch => branch.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true));
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
 
-        app.MapStaticAssets();
-        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode().Add(FrameworkEndpointAccess);
         app.MapVideoApi();
         app.MapMedia();
         Publishing.PublishingEndpoints.MapPublishing(app);
         Trends.TrendEndpoints.MapTrends(app);
         app.MapStudioMcp();
         app.MapAccountEndpoints();
+        app.MapUserApi();
         app.MapHub<PipelineHub>(PipelineHub.Path);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
@@ -164,8 +172,31 @@ public static class WebExtensions
             AppPath = "/admin/queues",
         }).RequireAuthorization(Policies.Admin);
         app.MapGet("/health/live", () => Results.Text("alive")).AllowAnonymous();
+        app.MapGet("/api/admin/endpoints", (EndpointDataSource endpoints) => Results.Ok(EndpointAccess.Describe([endpoints])))
+            .RequireAuthorization(Policies.Admin);
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).RequireAuthorization(Policies.View);
         return app;
+    }
+
+    /// <summary>
+    /// Blazor's own endpoints carry no policy of their own: the circuit hub is for anyone who may see
+    /// the studio (pages still check their own policies), the redirect helper for anyone.
+    /// </summary>
+    private static void FrameworkEndpointAccess(EndpointBuilder endpoint)
+    {
+        if (endpoint is not RouteEndpointBuilder { RoutePattern.RawText: { } route })
+        {
+            return;
+        }
+        route = route.TrimStart('/');
+        if (route.StartsWith("_blazor", StringComparison.Ordinal))
+        {
+            endpoint.Metadata.Add(new Microsoft.AspNetCore.Authorization.AuthorizeAttribute(Policies.View));
+        }
+        else if (route.StartsWith("_framework/", StringComparison.Ordinal))
+        {
+            endpoint.Metadata.Add(new Microsoft.AspNetCore.Authorization.AllowAnonymousAttribute());
+        }
     }
 
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)

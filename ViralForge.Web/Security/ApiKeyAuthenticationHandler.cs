@@ -35,6 +35,11 @@ public sealed class ApiKeyAuthenticationHandler(
             // Never echo the key: it may be a real secret pasted into the wrong place.
             return AuthenticateResult.Fail("Unknown or revoked API key.");
         }
+        if (await db.Users.AnyAsync(u => u.UserName == key.CreatedBy && u.DisabledAt != null, Context.RequestAborted))
+        {
+            // Keys stop with the account that issued them.
+            return AuthenticateResult.Fail("The API key's owner is disabled.");
+        }
         await db.ApiKeys.Where(k => k.Id == key.Id).ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, time.GetUtcNow()), Context.RequestAborted);
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.Name, $"api:{key.Name}"), new Claim(ClaimTypes.Role, key.Role), new Claim("api_key_id", key.Id.ToString(System.Globalization.CultureInfo.InvariantCulture))],

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using ViralForge.Core.Data;
@@ -51,7 +50,7 @@ public static class StudioInitializer
         if (await users.FindByEmailAsync(options.AdminEmail) is null)
         {
             var generated = string.IsNullOrEmpty(options.AdminPassword);
-            var password = generated ? GeneratePassword() : options.AdminPassword!;
+            var password = generated ? UserAdministration.GeneratePassword() : options.AdminPassword!;
             var admin = new AppUser { UserName = options.AdminEmail, Email = options.AdminEmail, EmailConfirmed = true };
             var result = await users.CreateAsync(admin, password);
             if (!result.Succeeded)
@@ -116,12 +115,5 @@ public static class StudioInitializer
                 await connection.DisposeAsync();
             }
         }
-    }
-
-    private static string GeneratePassword()
-    {
-        const string alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
-        var chars = Enumerable.Range(0, 20).Select(_ => alphabet[RandomNumberGenerator.GetInt32(alphabet.Length)]);
-        return "Vf-" + new string(chars.ToArray()) + "-9";
     }
 }
