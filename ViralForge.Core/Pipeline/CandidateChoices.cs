@@ -44,7 +44,7 @@ public sealed class CandidateChoices(IDbContextFactory<ViralForgeDbContext> dbFa
             File.Copy(store.PathFor(artifact.StoreKey), copy, overwrite: true);
             var info = JsonNode.Parse(artifact.MediaInfoJson ?? "{}") as JsonObject ?? [];
             info["chosen"] = artifact.Id == pickId;
-            info["chosenBy"] = "reviewer";
+            info["chosenBy"] = context.Text("pickedBy", "a reviewer");
             files.Add(new ProducedFile(artifact.Kind, copy, artifact.ContentType, info.ToJsonString()));
             if (artifact.Id == pickId)
             {

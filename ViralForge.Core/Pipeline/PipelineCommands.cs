@@ -16,6 +16,7 @@ public sealed class PipelineCommands(
     Publishing.PublishingCommands publishing,
     Publishing.PublicationQueue publicationQueue,
     Publishing.Duplicates.DuplicateGate duplicates,
+    Microsoft.Extensions.Options.IOptions<PipelineOptions> options,
     TimeProvider time)
 {
     public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, string actor, CancellationToken ct)
@@ -128,7 +129,17 @@ public sealed class PipelineCommands(
     /// Re-runs a stage (or one scene of it) with changed parameters. Its live runs and everything
     /// downstream that depends on them are superseded; other scenes and other branches stay as they are.
     /// </summary>
-    public async Task<IReadOnlyList<StageRun>> RetryAsync(Guid videoId, StageKind stage, int? scene, JsonObject? overrides, string actor, CancellationToken ct)
+    public Task<IReadOnlyList<StageRun>> RetryAsync(Guid videoId, StageKind stage, int? scene, JsonObject? overrides, string actor, CancellationToken ct)
+    {
+        if (overrides is not null && PipelineScheduler.OneRunOnly.FirstOrDefault(overrides.ContainsKey) is { } decision)
+        {
+            // A candidate becomes the output only through the reviewer's choose action, which checks the role and records who chose.
+            throw new PipelineCommandException($"'{decision}' is a reviewer's choice among candidates, not a stage parameter: use the scene's choose action.");
+        }
+        return RerunAsync(videoId, stage, scene, overrides, actor, ct);
+    }
+
+    private async Task<IReadOnlyList<StageRun>> RerunAsync(Guid videoId, StageKind stage, int? scene, JsonObject? overrides, string actor, CancellationToken ct)
     {
         var node = StageGraph.Get(stage);
         if (!node.PerScene && scene is not null)
@@ -190,7 +201,8 @@ public sealed class PipelineCommands(
         }
         video.Status = VideoStatusRules.From(live);
         video.UpdatedAt = now;
-        Audit(db, actor, "stage.retry", videoId.ToString(), new { stage = stage.ToString(), scene, overrides = overrides?.ToJsonString() });
+        Audit(db, actor, overrides?.ContainsKey("pick") == true ? "candidate.choose" : "stage.retry", videoId.ToString(),
+            new { stage = stage.ToString(), scene, overrides = overrides?.ToJsonString() });
         await db.SaveChangesAsync(ct);
         foreach (var run in created)
         {
@@ -224,7 +236,7 @@ public sealed class PipelineCommands(
                 throw new PipelineCommandException($"{candidateId} is not a candidate of scene {scene + 1}'s current {stage}.");
             }
         }
-        return await RetryAsync(videoId, stage, scene, new JsonObject { ["pick"] = candidateId.ToString() }, actor, ct);
+        return await RerunAsync(videoId, stage, scene, new JsonObject { ["pick"] = candidateId.ToString(), ["pickedBy"] = actor }, actor, ct);
     }
 
     /// <summary>
@@ -248,6 +260,10 @@ public sealed class PipelineCommands(
         }
         var review = live.FirstOrDefault(r => r.Stage == StageKind.Review && r.Status == StageRunStatus.Waiting)
             ?? throw new PipelineCommandException("This video is not waiting for review.");
+        if (options.Value.FourEyes && string.Equals(video.CreatedBy, reviewer, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new PipelineCommandException($"Four-eyes rule: {reviewer} started this video, so another reviewer must approve it.");
+        }
         review.Status = StageRunStatus.Succeeded;
         review.FinishedAt = time.GetUtcNow();
         review.Error = null;

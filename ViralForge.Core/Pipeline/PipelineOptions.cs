@@ -35,6 +35,9 @@ public sealed class PipelineOptions
     /// "delay:SECONDS", "fail-transient" or "fail-permanent". Empty in production.
     /// </summary>
     public Dictionary<string, string> FaultInjection { get; set; } = [];
+
+    /// <summary>Nobody approves a video they started (off by default: a one-person studio could never publish).</summary>
+    public bool FourEyes { get; set; }
 }
 
 public sealed class StorageOptions

@@ -65,7 +65,7 @@ public sealed class PipelineScheduler(TimeProvider time)
         });
 
     /// <summary>Parameters that are a decision about one run's output (a reviewer's pick), never inherited by the next run.</summary>
-    private static readonly string[] OneRunOnly = ["pick"];
+    internal static readonly string[] OneRunOnly = ["pick", "pickedBy"];
 
     public StageRun NewRun(Video video, StageKind stage, int? scene, JsonObject? overrides, StageRun? previous)
     {

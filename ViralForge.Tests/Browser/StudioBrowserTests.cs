@@ -122,7 +122,7 @@ public sealed class StudioBrowserTests
             TimeSpan.FromSeconds(120), () => "The cut was not composed again.\n" + studio.Log);
         await Assertions.Expect(page.Locator("[data-testid=video-status]")).ToHaveTextAsync("awaiting review", new() { Timeout = 30_000 });
         await panel.Locator(".mud-expand-panel-header").ClickAsync();
-        await Assertions.Expect(panel.Locator(".mud-chip").Filter(new() { HasText = "chosen by reviewer" })).ToBeVisibleAsync();
+        await Assertions.Expect(panel.Locator(".mud-chip").Filter(new() { HasText = "chosen by " + StudioProcess.AdminEmail })).ToBeVisibleAsync();
 
         await session.OpenAsync("admin/gpu");
         await Assertions.Expect(page.Locator("[data-testid=gpu-provider]")).ToHaveTextAsync("cpu");

@@ -130,5 +130,23 @@ public sealed class StudioApiTests(StudioFixture fixture) : IClassFixture<Studio
         var unknown = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Dance/retry", new { });
         Assert.Equal(HttpStatusCode.BadRequest, unknown.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await As("creator").GetAsync($"api/videos/{Guid.NewGuid()}")).StatusCode);
+        // A candidate is chosen only through the reviewer's choose action, never smuggled through a creator's retry.
+        var pick = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Clips/retry", new { scene = 1, parameters = new { pick = Guid.NewGuid() } });
+        Assert.Equal(HttpStatusCode.Conflict, pick.StatusCode);
+        Assert.Contains("choose action", await pick.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task With_four_eyes_on_nobody_approves_a_video_they_started()
+    {
+        var id = await TestScripts.CreateVideoAsync(As("admin"), TestScripts.Brief(title: "Four eyes"));
+        await Eventually.WaitAsync(async () => await fixture.Db.VideoStatusAsync(id) == "AwaitingReview",
+            TimeSpan.FromSeconds(120), () => "Video did not reach review.\n" + fixture.Studio.Log);
+        var own = await As("admin").PostAsJsonAsync($"api/videos/{id}/approve", new { });
+        Assert.Equal(HttpStatusCode.Conflict, own.StatusCode);
+        Assert.Contains("Four-eyes rule", await own.Content.ReadAsStringAsync());
+        Assert.Equal("AwaitingReview", await fixture.Db.VideoStatusAsync(id));
+        var other = await As("reviewer").PostAsJsonAsync($"api/videos/{id}/approve", new { });
+        Assert.True(other.IsSuccessStatusCode, await other.Content.ReadAsStringAsync());
     }
 }

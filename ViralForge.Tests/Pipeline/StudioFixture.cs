@@ -13,7 +13,8 @@ public sealed class StudioFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var cs = await TestEnvironment.CreateDatabaseAsync("api");
-        Studio = new StudioProcess(cs, TestEnvironment.NewFolder("api"));
+        // Four eyes on: every video here is started and approved by different keys, except where a test says otherwise.
+        Studio = new StudioProcess(cs, TestEnvironment.NewFolder("api"), new() { ["Pipeline__FourEyes"] = "true" });
         Db = new PipelineDb(cs);
         await Studio.StartAsync();
         foreach (var role in new[] { "creator", "reviewer", "admin" })
