@@ -14,6 +14,8 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
     public const int Width = 1080;
     public const int Height = 1920;
 
+    public static int PaletteCount => Palettes.Length;
+
     private static readonly (string From, string To)[] Palettes =
     [
         ("0x1e1b4b", "0x7c3aed"), ("0x0f172a", "0x0ea5e9"), ("0x3f0d12", "0xf97316"),

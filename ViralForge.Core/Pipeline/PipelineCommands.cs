@@ -6,7 +6,7 @@ using ViralForge.Core.Script;
 
 namespace ViralForge.Core.Pipeline;
 
-public sealed class PipelineCommandException(string message) : Exception(message);
+public class PipelineCommandException(string message) : Exception(message);
 
 /// <summary>What people (through the UI or the API) can do to the pipeline.</summary>
 public sealed class PipelineCommands(
@@ -21,6 +21,8 @@ public sealed class PipelineCommands(
 {
     public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, string actor, CancellationToken ct)
     {
+        StageParameters.CheckAll(parameters, strict: false);
+        parameters = StageParameters.Normalize(parameters);
         var errors = ScriptValidator.Validate(script);
         if (errors.Count > 0)
         {
@@ -45,6 +47,8 @@ public sealed class PipelineCommands(
     /// <param name="videoId">A caller that must never make the same video twice (a sheet row) names its id; a second call then fails on the key.</param>
     public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, string actor, CancellationToken ct, Trends.TrendLink? trend = null, Guid? videoId = null, string? brief = null)
     {
+        StageParameters.CheckAll(parameters, strict: false);
+        parameters = StageParameters.Normalize(parameters);
         var errors = request.Validate();
         if (errors.Count > 0)
         {
@@ -136,6 +140,7 @@ public sealed class PipelineCommands(
             // A candidate becomes the output only through the reviewer's choose action, which checks the role and records who chose.
             throw new PipelineCommandException($"'{decision}' is a reviewer's choice among candidates, not a stage parameter: use the scene's choose action.");
         }
+        StageParameters.Check(stage, overrides);
         return RerunAsync(videoId, stage, scene, overrides, actor, ct);
     }
 

@@ -137,6 +137,41 @@ public sealed class StudioApiTests(StudioFixture fixture) : IClassFixture<Studio
     }
 
     [Fact]
+    public async Task Unknown_or_out_of_range_parameters_are_a_400_that_lists_what_is_accepted()
+    {
+        var id = fixture.VideoId;
+        var typo = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Clips/retry", new { scene = 1, parameters = new { motoin = "pan-left" } });
+        Assert.Equal(HttpStatusCode.BadRequest, typo.StatusCode);
+        var body = await typo.Content.ReadAsStringAsync();
+        Assert.Contains("Clips has no parameter 'motoin'", body);
+        Assert.Contains("motion", body.Replace("motoin", "", StringComparison.Ordinal));
+
+        var range = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Narration/retry", new { scene = 1, parameters = new { rate = 9999 } });
+        Assert.Equal(HttpStatusCode.BadRequest, range.StatusCode);
+        Assert.Contains("'rate' is 9999; it must be between 80 and 450", await range.Content.ReadAsStringAsync());
+        var choice = await As("creator").PostAsJsonAsync($"api/videos/{id}/stages/Clips/retry", new { scene = 1, parameters = new { motion = "barrel-roll" } });
+        Assert.Equal(HttpStatusCode.BadRequest, choice.StatusCode);
+        Assert.Contains("'motion' must be one of zoom-in, zoom-out, pan-left, pan-right", await choice.Content.ReadAsStringAsync());
+
+        var before = (await As("creator").GetFromJsonAsync<JsonElement>("api/videos")).GetArrayLength();
+        var create = await As("creator").PostAsJsonAsync("api/videos",
+            new { script = TestScripts.Brief(), parameters = new { Compose = new { captionStyle = "comic-sans" }, Dance = new { } } }, TestScripts.Json);
+        Assert.Equal(HttpStatusCode.BadRequest, create.StatusCode);
+        var detail = (await create.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("detail").GetString();
+        Assert.Contains("'dance' is not a stage", detail, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("'captionStyle' must be one of", detail);
+        Assert.Equal(before, (await As("creator").GetFromJsonAsync<JsonElement>("api/videos")).GetArrayLength());
+
+        // The same declarations drive clients: each stage's parameters with type, range, choices and default.
+        var catalog = await As("reviewer").GetFromJsonAsync<JsonElement>("api/stages/parameters");
+        var steps = catalog.GetProperty("Clips").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "steps");
+        Assert.Equal("WholeNumber", steps.GetProperty("type").GetString());
+        Assert.Equal(2, steps.GetProperty("min").GetDouble());
+        Assert.Equal(150, steps.GetProperty("max").GetDouble());
+        Assert.Empty(catalog.GetProperty("Review").EnumerateArray());
+    }
+
+    [Fact]
     public async Task With_four_eyes_on_nobody_approves_a_video_they_started()
     {
         var id = await TestScripts.CreateVideoAsync(As("admin"), TestScripts.Brief(title: "Four eyes"));

@@ -74,6 +74,7 @@ public sealed partial class EndpointAccessTests
         ["POST /api/videos/{id:guid}/scenes/{scene:int}/{stage}/choose"] = "review",
         ["POST /api/videos/{id:guid}/script"] = "create",
         ["POST /api/videos/{id:guid}/stages/{stage}/retry"] = "create",
+        ["GET /api/stages/parameters"] = "view",
         ["GET /api/voices"] = "view",
         ["GET /channels/{id:int}/connect"] = "admin",
         ["* /hangfire/{**path}"] = "admin",

@@ -81,6 +81,10 @@ public static class VideoEndpoints
                     ? await RunAsync(async () => RunsAccepted(id, await commands.ChooseCandidateAsync(id, kind, scene - 1, body.CandidateId, Actor(user), ct)), id)
                     : Results.Problem($"Unknown stage '{stage}'; candidates exist for narration and clips.", statusCode: StatusCodes.Status400BadRequest))
             .RequireAuthorization(Policies.Review);
+        api.MapGet("/stages/parameters", () => Results.Ok(StageParameters.All.ToDictionary(
+                e => e.Key.ToString(),
+                e => e.Value.Select(p => new { p.Name, type = p.Type.ToString(), p.Description, p.Min, p.Max, p.Choices, p.Default }))))
+            .RequireAuthorization(Policies.View);
         api.MapGet("/voices", async (VoiceCatalog voices, CancellationToken ct) => Results.Ok(await voices.ListAsync(ct))).RequireAuthorization(Policies.View);
         // Multipart forms are CSRF-able with cookies, so uploads over HTTP take an API key only; the studio uploads through its circuit.
         api.MapPost("/videos/{id:guid}/scenes/{scene:int}/upload", UploadAsync)
@@ -92,6 +96,14 @@ public static class VideoEndpoints
 
     private static async Task<IResult> CreateAsync(CreateVideoRequest body, PipelineCommands commands, ScriptWriter writer, ClaimsPrincipal user, CancellationToken ct)
     {
+        try
+        {
+            StageParameters.CheckAll(body.Parameters, strict: true);
+        }
+        catch (StageParameterException ex)
+        {
+            return Results.Problem(ex.Message, title: "Unknown or invalid parameters", statusCode: StatusCodes.Status400BadRequest);
+        }
         if (body.Generate is { } generate)
         {
             if (body.Script is not null)
@@ -189,6 +201,10 @@ public static class VideoEndpoints
         {
             return Problem404(id);
         }
+        catch (StageParameterException ex)
+        {
+            return Results.Problem(ex.Message, title: "Unknown or invalid parameters", statusCode: StatusCodes.Status400BadRequest);
+        }
         catch (PipelineCommandException ex)
         {
             return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
@@ -212,6 +228,10 @@ public static class VideoEndpoints
         catch (KeyNotFoundException)
         {
             return Problem404(id);
+        }
+        catch (StageParameterException ex)
+        {
+            return Results.Problem(ex.Message, title: "Unknown or invalid parameters", statusCode: StatusCodes.Status400BadRequest);
         }
         catch (PipelineCommandException ex)
         {
