@@ -18,12 +18,12 @@ public sealed class StudioBrowserTests
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
         });
 
-    internal static async Task LogInAsync(IPage page, Uri baseAddress)
+    internal static async Task LogInAsync(IPage page, Uri baseAddress, string email = StudioProcess.AdminEmail, string password = StudioProcess.AdminPassword)
     {
         await page.GotoAsync(baseAddress.ToString());
         await page.WaitForURLAsync("**/Account/Login**");
-        await page.FillAsync("#email", StudioProcess.AdminEmail);
-        await page.FillAsync("#password", StudioProcess.AdminPassword);
+        await page.FillAsync("#email", email);
+        await page.FillAsync("#password", password);
         await page.ClickAsync("#login-submit");
         await WaitInteractiveAsync(page);
         await page.WaitForSelectorAsync("#board-title");
