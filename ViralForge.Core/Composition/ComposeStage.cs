@@ -70,21 +70,21 @@ public sealed class ComposeStage(Ffmpeg ffmpeg, IGpuSlot gpu, EncoderSelector en
             "-movflags", "+faststart+use_metadata_tags", output], 0, null, ct);
 
         var probe = await ffmpeg.ProbeAsync(output, ct);
-        var video = probe.PrimaryVideoStream ?? throw new TransientStageException("The composed file has no video stream.");
-        if (video.Width != MediaNormalizer.Width || video.Height != MediaNormalizer.Height || probe.PrimaryAudioStream is null)
+        var video = probe.Video ?? throw new TransientStageException("The composed file has no video stream.");
+        if (video.Width != MediaNormalizer.Width || video.Height != MediaNormalizer.Height || probe.Audio is not { } finalAudio)
         {
-            throw new TransientStageException($"The composed file is {video.Width}x{video.Height} (audio: {probe.PrimaryAudioStream is not null}); expected 1080x1920 with audio.");
+            throw new TransientStageException($"The composed file is {video.Width}x{video.Height} (audio: {probe.Audio is not null}); expected 1080x1920 with audio.");
         }
         var info = JsonSerializer.Serialize(new
         {
-            seconds = Math.Round(probe.Duration.TotalSeconds, 3),
+            seconds = Math.Round(probe.Seconds, 3),
             width = video.Width,
             height = video.Height,
             fps = Math.Round(video.AverageFrameRate, 3),
-            videoCodec = video.CodecName,
+            videoCodec = video.Codec,
             pixelFormat = video.PixelFormat,
-            audioCodec = probe.PrimaryAudioStream.CodecName,
-            sampleRate = probe.PrimaryAudioStream.SampleRateHz,
+            audioCodec = finalAudio.Codec,
+            sampleRate = finalAudio.SampleRate,
             encoder = encoder.Name,
             encoderReason = encoder.Reason,
             music = timeline.Music is { } m ? Path.GetFileName(m.Path) : null,

@@ -43,12 +43,12 @@ public sealed class MusicLibrary(IOptions<MediaOptions> options, Ffmpeg ffmpeg)
                 }
             }
             var probe = await ffmpeg.ProbeAsync(temp, ct);
-            if (probe.PrimaryAudioStream is null || probe.Duration.TotalSeconds < 5)
+            if (probe.Audio is null || probe.Seconds < 5)
             {
                 throw new MediaRejectedException("This file has no playable audio of at least 5 seconds.");
             }
             File.Move(temp, Path.Combine(Folder, name), overwrite: true);
-            return new MusicTrack(name, probe.Duration.TotalSeconds, new FileInfo(Path.Combine(Folder, name)).Length);
+            return new MusicTrack(name, probe.Seconds, new FileInfo(Path.Combine(Folder, name)).Length);
         }
         catch (ExternalToolException)
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using FFMpegCore;
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Pipeline;
 
@@ -34,20 +33,44 @@ public sealed class Ffmpeg(IOptions<MediaOptions> options)
         return result;
     }
 
-    public async Task<IMediaAnalysis> ProbeAsync(string path, CancellationToken ct)
-    {
-        try
-        {
-            return await FFProbe.AnalyseAsync(path, new FFOptions { BinaryFolder = BinaryFolder(_options.FfprobePath) }, null, ct);
-        }
-        catch (Exception ex) when (ex is FFMpegCore.Exceptions.FFMpegException or FFMpegCore.Exceptions.FormatNullException or System.Text.Json.JsonException)
-        {
-            throw new ExternalToolException("ffprobe", $"The file could not be read as media: {ex.Message}", transient: false);
-        }
-    }
+    /// <summary>
+    /// Demuxers a file we did not make may be opened with: the containers people export and the ones
+    /// the stock providers serve. Playlists (hls, dash), concat lists and anything that can name
+    /// another file or a URL are not among them.
+    /// </summary>
+    public const string DemuxerAllowlist =
+        "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,gif,image2,png_pipe,jpeg_pipe,webp_pipe,bmp_pipe,tiff_pipe,qoi_pipe,j2k_pipe,jpegls_pipe,mp3,wav,flac,ogg,aac";
 
-    private static string BinaryFolder(string tool) =>
-        Path.IsPathRooted(tool) ? Path.GetDirectoryName(tool)! : "";
+    /// <summary>
+    /// The input options for a file the studio did not make (an upload, a download, a music track):
+    /// local files only, allowlisted demuxers only. Callers never pass paths with '%' or glob
+    /// characters (store keys are ids), so image2 cannot be turned into a sequence reader.
+    /// </summary>
+    public static string[] UntrustedInput(string path) =>
+        ["-protocol_whitelist", "file,pipe", "-format_whitelist", DemuxerAllowlist, "-i", path];
+
+    /// <summary>The studio's one probe: ffprobe under the same allowlists, read into <see cref="MediaProbe"/>.</summary>
+    public async Task<MediaProbe> ProbeAsync(string path, CancellationToken ct)
+    {
+        var result = await ProcessRunner.RunAsync(_options.FfprobePath,
+            ["-v", "error", "-protocol_whitelist", "file,pipe", "-format_whitelist", DemuxerAllowlist,
+                "-show_streams", "-show_format", "-of", "json", path],
+            TimeSpan.FromSeconds(60), ct);
+        if (result.ExitCode == 0)
+        {
+            try
+            {
+                return MediaProbe.Parse(result.StdOut);
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+        }
+        var reason = LastLine(result.StdErrTail);
+        throw new ExternalToolException("ffprobe", result.StdErrTail.Contains("not on whitelist", StringComparison.Ordinal)
+            ? "This kind of file is not accepted (playlists, concat lists and other files that point elsewhere are refused)."
+            : $"The file could not be read as media: {reason}", result.StdErrTail, transient: false);
+    }
 
     private static void ReportProgress(string line, double expectedSeconds, IProgress<double>? progress)
     {

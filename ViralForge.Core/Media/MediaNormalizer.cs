@@ -31,7 +31,7 @@ public sealed class MediaNormalizer(Ffmpeg ffmpeg)
     /// <summary>A still as a 1080x1920 PNG keyframe.</summary>
     public async Task NormalizeImageAsync(string input, InputMedia media, FitMode fit, string output, CancellationToken ct)
     {
-        string[] args = ["-i", input, "-filter_complex", FitGraph(fit, "[0:v]", "[v]"), "-map", "[v]", "-frames:v", "1", "-update", "1", output];
+        string[] args = [.. Ffmpeg.UntrustedInput(input), "-filter_complex", FitGraph(fit, "[0:v]", "[v]"), "-map", "[v]", "-frames:v", "1", "-update", "1", output];
         await RunAsync(args, 0, null, ct);
     }
 
@@ -41,7 +41,8 @@ public sealed class MediaNormalizer(Ffmpeg ffmpeg)
         var start = Math.Clamp(startSeconds, 0, Math.Max(0, media.Seconds - 0.1));
         var s = Ffmpeg.Seconds(seconds);
         var graph = $"{FitGraph(fit, "[0:v]", "[fit]")};[fit]fps={Fps},tpad=stop_mode=clone:stop_duration={s},trim=duration={s},setpts=PTS-STARTPTS,format=yuv420p[v]";
-        var args = new List<string> { "-ss", Ffmpeg.Seconds(start), "-i", input };
+        var args = new List<string> { "-ss", Ffmpeg.Seconds(start) };
+        args.AddRange(Ffmpeg.UntrustedInput(input));
         if (media.HasAudio)
         {
             graph += $";[0:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,apad,atrim=duration={s},asetpts=PTS-STARTPTS[a]";
@@ -62,14 +63,14 @@ public sealed class MediaNormalizer(Ffmpeg ffmpeg)
     private async Task VerifyAsync(string output, CancellationToken ct)
     {
         var probe = await ffmpeg.ProbeAsync(output, ct);
-        var v = probe.PrimaryVideoStream;
-        var a = probe.PrimaryAudioStream;
-        var ok = v is { CodecName: "h264", Width: Width, Height: Height, PixelFormat: "yuv420p" } && Math.Abs(v.AverageFrameRate - Fps) < 0.01
-            && a is { CodecName: "aac", SampleRateHz: 48000, Channels: 2 };
+        var v = probe.Video;
+        var a = probe.Audio;
+        var ok = v is { Codec: "h264", Width: Width, Height: Height, PixelFormat: "yuv420p" } && Math.Abs(v.AverageFrameRate - Fps) < 0.01
+            && a is { Codec: "aac", SampleRate: 48000, Channels: 2 };
         if (!ok)
         {
             throw new InvalidOperationException(
-                $"Normalised output is off-spec: {v?.CodecName} {v?.Width}x{v?.Height} {v?.PixelFormat} {v?.AverageFrameRate:0.###} fps, audio {a?.CodecName} {a?.SampleRateHz} Hz {a?.Channels} ch.");
+                $"Normalised output is off-spec: {v?.Codec} {v?.Width}x{v?.Height} {v?.PixelFormat} {v?.AverageFrameRate:0.###} fps, audio {a?.Codec} {a?.SampleRate} Hz {a?.Channels} ch.");
         }
     }
 

@@ -345,11 +345,12 @@ public sealed class StageExecutor(
 
     private async Task FailAsync(StageRun claimed, Guid lease, Exception ex, bool timedOut)
     {
-        var permanent = ex is PermanentStageException or ScriptInvalidException
+        // A file that cannot give what the stage needs will not change by trying again.
+        var permanent = ex is PermanentStageException or ScriptInvalidException or Media.MediaRejectedException
             || ex is ExternalToolException { Transient: false };
         var reason = timedOut
             ? $"The stage did not finish within {_options.StageTimeoutSeconds:0} s."
-            : ex is PermanentStageException or TransientStageException or ExternalToolException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            : ex is PermanentStageException or TransientStageException or ExternalToolException or Media.MediaRejectedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
         var logTail = (ex as ExternalToolException)?.StdErrTail;
         if (permanent)
         {

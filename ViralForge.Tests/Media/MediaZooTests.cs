@@ -49,6 +49,11 @@ public sealed class MediaZooFixture : IAsyncLifetime
         ["photo.tiff"] = Still("720x1280", "-c:v tiff"),
         ["tiny-16x16.png"] = Still("16x16", "-c:v png"),
         ["audio-only.m4a"] = ["-f", "lavfi", "-i", "sine=frequency=440:duration=2", "-c:a", "aac"],
+        ["one-frame.mp4"] = Video("640x360", 30, "-c:v libx264 -pix_fmt yuv420p -frames:v 1", audio: null),
+        // An edited recording whose timestamps start at 10 s: the container reports 11.5 s, it plays 1.5 s.
+        ["late-start.mp4"] = Video("640x360", 30, "-c:v libx264 -pix_fmt yuv420p -output_ts_offset 10"),
+        ["hls-playlist.mp4"] = null,
+        ["concat-list.mp4"] = null,
         ["empty.mp4"] = null,
         ["text-renamed.mp4"] = null,
         ["truncated.mp4"] = null,
@@ -61,7 +66,13 @@ public sealed class MediaZooFixture : IAsyncLifetime
         ["empty.mp4"] = "The file is empty",
         ["text-renamed.mp4"] = "not an image or video that can be read",
         ["truncated.mp4"] = "truncated",
+        ["one-frame.mp4"] = "single frame",
+        ["hls-playlist.mp4"] = "not accepted",
+        ["concat-list.mp4"] = "not accepted",
     };
+
+    /// <summary>Where the hostile playlist points: a loopback port that must never see a connection.</summary>
+    public System.Net.Sockets.TcpListener Bait { get; } = new(System.Net.IPAddress.Loopback, 0);
 
     private static string[] Video(string size, double fps, string codecArgs, string? audio = "sine=frequency=440:sample_rate=44100", double seconds = 1.5, string audioCodec = "aac")
     {
@@ -95,13 +106,22 @@ public sealed class MediaZooFixture : IAsyncLifetime
             }
         }
         await File.WriteAllBytesAsync(PathOf("empty.mp4"), []);
+        Bait.Start();
+        var port = ((System.Net.IPEndPoint)Bait.LocalEndpoint).Port;
+        await File.WriteAllTextAsync(PathOf("hls-playlist.mp4"),
+            $"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nhttp://127.0.0.1:{port}/segment.ts\n#EXT-X-ENDLIST\n");
+        await File.WriteAllTextAsync(PathOf("concat-list.mp4"), $"ffconcat version 1.0\nfile '{PathOf("landscape-1080p.mp4")}'\n");
         await File.WriteAllTextAsync(PathOf("text-renamed.mp4"), "This is a shopping list, not a video.\nmilk\neggs\n");
         var whole = await File.ReadAllBytesAsync(PathOf("landscape-1080p.mp4"));
         // Keep the first third: with +faststart absent the index (moov) is at the end, so this is cut off.
         await File.WriteAllBytesAsync(PathOf("truncated.mp4"), whole[..(whole.Length / 3)]);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public Task DisposeAsync()
+    {
+        Bait.Stop();
+        return Task.CompletedTask;
+    }
 }
 
 public sealed class MediaZooTests(MediaZooFixture zoo) : IClassFixture<MediaZooFixture>
@@ -160,6 +180,32 @@ public sealed class MediaZooTests(MediaZooFixture zoo) : IClassFixture<MediaZooF
         Assert.Equal("48000", audio.GetProperty("sample_rate").GetString());
         Assert.Equal(2, audio.GetProperty("channels").GetInt32());
         Assert.InRange(double.Parse(format.GetProperty("duration").GetString()!, System.Globalization.CultureInfo.InvariantCulture), 2.95, 3.1);
+    }
+
+    [Fact]
+    public async Task Hostile_files_are_refused_by_the_probe_and_by_ffmpeg_itself_without_touching_the_network_or_other_files()
+    {
+        var inspector = new MediaInspector(zoo.Ffmpeg);
+        var normalizer = new MediaNormalizer(zoo.Ffmpeg);
+        foreach (var name in new[] { "hls-playlist.mp4", "concat-list.mp4" })
+        {
+            var refused = await Assert.ThrowsAsync<MediaRejectedException>(() => inspector.InspectAsync(zoo.PathOf(name), CancellationToken.None));
+            Assert.Contains("playlists, concat lists", refused.Message);
+            // Even a stage that skipped the probe cannot open it: the allowlists are on every untrusted ffmpeg input.
+            var pretend = new InputMedia(MediaKind.Video, 640, 360, 0, 30, false, 2, "h264", "yuv420p", false, 0, 0);
+            await Assert.ThrowsAsync<MediaRejectedException>(() =>
+                normalizer.NormalizeVideoAsync(zoo.PathOf(name), pretend, FitMode.Cover, 0, 2, zoo.PathOf(name + ".out.mp4"), null, CancellationToken.None));
+            Assert.False(File.Exists(zoo.PathOf(name + ".out.mp4")) && new FileInfo(zoo.PathOf(name + ".out.mp4")).Length > 0,
+                "The concat list's target was read through the list.");
+        }
+        Assert.False(zoo.Bait.Pending(), "The playlist made a network request.");
+    }
+
+    [Fact]
+    public async Task A_video_whose_timestamps_start_late_is_measured_by_how_long_it_plays()
+    {
+        var media = await new MediaInspector(zoo.Ffmpeg).InspectAsync(zoo.PathOf("late-start.mp4"), CancellationToken.None);
+        Assert.InRange(media.Seconds, 1.4, 1.6);
     }
 
     [Fact]

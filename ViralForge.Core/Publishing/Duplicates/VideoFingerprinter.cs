@@ -21,7 +21,7 @@ public sealed class VideoFingerprinter(Ffmpeg ffmpeg, IOptions<DuplicateOptions>
             var fps = options.Value.FramesPerSecond.ToString("0.###", CultureInfo.InvariantCulture);
             await ffmpeg.RunAsync(
             [
-                "-protocol_whitelist", "file", "-i", path, "-an", "-sn", "-dn",
+                .. Ffmpeg.UntrustedInput(path), "-an", "-sn", "-dn",
                 "-vf", $"fps={fps},scale={FrameHash.Side}:{FrameHash.Side}:flags=area,format=rgb24",
                 "-f", "rawvideo", raw,
             ], 0, null, ct);
