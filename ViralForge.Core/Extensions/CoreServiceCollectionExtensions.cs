@@ -34,6 +34,9 @@ public static class CoreServiceCollectionExtensions
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ViralForgeDbContext>>().CreateDbContext());
 
         services.AddSingleton<ArtifactStore>();
+        services.AddSingleton<DiskGuard>();
+        services.AddSingleton<StorageReport>();
+        services.AddHostedService<StartupSweep>();
         services.AddSingleton<Ffmpeg>();
         services.AddSingleton<MediaInspector>();
         services.AddSingleton<PronunciationService>();

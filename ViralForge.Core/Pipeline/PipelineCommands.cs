@@ -17,12 +17,14 @@ public sealed class PipelineCommands(
     Publishing.PublicationQueue publicationQueue,
     Publishing.Duplicates.DuplicateGate duplicates,
     Microsoft.Extensions.Options.IOptions<PipelineOptions> options,
+    Storage.DiskGuard disk,
     TimeProvider time)
 {
     public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, string actor, CancellationToken ct)
     {
         StageParameters.CheckAll(parameters, strict: false);
         parameters = StageParameters.Normalize(parameters);
+        await disk.EnsureRoomAsync(ct);
         var errors = ScriptValidator.Validate(script);
         if (errors.Count > 0)
         {
@@ -49,6 +51,7 @@ public sealed class PipelineCommands(
     {
         StageParameters.CheckAll(parameters, strict: false);
         parameters = StageParameters.Normalize(parameters);
+        await disk.EnsureRoomAsync(ct);
         var errors = request.Validate();
         if (errors.Count > 0)
         {
@@ -146,6 +149,7 @@ public sealed class PipelineCommands(
 
     private async Task<IReadOnlyList<StageRun>> RerunAsync(Guid videoId, StageKind stage, int? scene, JsonObject? overrides, string actor, CancellationToken ct)
     {
+        await disk.EnsureRoomAsync(ct);
         var node = StageGraph.Get(stage);
         if (!node.PerScene && scene is not null)
         {

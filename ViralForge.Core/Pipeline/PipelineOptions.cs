@@ -52,6 +52,10 @@ public sealed class StorageOptions
 
     [Required]
     public string WorkPath { get; set; } = ".data/work";
+
+    /// <summary>The free-space floor until an admin sets one on the Storage page.</summary>
+    [Range(0, 10_000_000)]
+    public long MinFreeMegabytes { get; set; } = 1024;
 }
 
 public sealed class MediaOptions

@@ -28,6 +28,7 @@ public sealed class StageExecutor(
     StageEnqueuer enqueuer,
     Publishing.PublicationQueue publications,
     ProgressPublisher progress,
+    Storage.DiskGuard disk,
     IOptions<PipelineOptions> options,
     TimeProvider time,
     ILogger<StageExecutor> log)
@@ -51,6 +52,10 @@ public sealed class StageExecutor(
 
     public async Task ExecuteAsync(long runId, CancellationToken ct)
     {
+        if (await DeferredForDiskAsync(runId, ct))
+        {
+            return;
+        }
         var lease = Guid.NewGuid();
         var claimed = await ClaimAsync(runId, lease, ct);
         if (claimed is null)
@@ -141,6 +146,30 @@ public sealed class StageExecutor(
                 store.DeleteWorkFolder(workFolder);
             }
         }
+    }
+
+    /// <summary>
+    /// Below the free-space floor a run that writes files waits in the queue (looked at again every
+    /// 30 s) instead of failing half-way through a write; review and publishing go on.
+    /// </summary>
+    private async Task<bool> DeferredForDiskAsync(long runId, CancellationToken ct)
+    {
+        var state = await disk.MeasureAsync(ct);
+        if (!state.BelowFloor)
+        {
+            return false;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var until = time.GetUtcNow().AddSeconds(30);
+        var deferred = await db.StageRuns
+            .Where(r => r.Id == runId && r.SupersededAt == null && r.Status == StageRunStatus.Queued
+                && r.Stage != StageKind.Review && r.Stage != StageKind.Publish)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.NotBefore, until).SetProperty(r => r.EnqueuedAt, (DateTimeOffset?)null).SetProperty(r => r.Error, state.Describe()), ct);
+        if (deferred > 0)
+        {
+            log.LogWarning("Stage run {RunId} waits for disk space: {Reason}", runId, state.Describe());
+        }
+        return deferred > 0;
     }
 
     private static bool WritesScript(StageRun run) =>

@@ -13,6 +13,8 @@ public sealed class ArtifactStore(IOptions<StorageOptions> options)
 
     public string Root => _root;
 
+    public string WorkRoot => _work;
+
     /// <summary>A fresh scratch folder for one attempt of one run, on the same filesystem as the store when possible.</summary>
     public string CreateWorkFolder(long runId, int attempt)
     {

@@ -20,7 +20,8 @@ public sealed class SceneUploadService(
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     ArtifactStore store,
     MediaInspector inspector,
-    PipelineCommands commands)
+    PipelineCommands commands,
+    DiskGuard disk)
 {
     public const long MaxBytes = 1L << 30;
 
@@ -37,6 +38,7 @@ public sealed class SceneUploadService(
             }
         }
 
+        await disk.EnsureRoomAsync(ct);
         var folder = store.CreateWorkFolder(0, 0);
         try
         {

@@ -57,6 +57,8 @@ public sealed class StudioProcess : IAsyncDisposable
             ["Storage__ArtifactsPath"] = ArtifactsPath,
             ["Storage__OutboxPath"] = OutboxPath,
             ["Storage__WorkPath"] = Path.Combine(DataFolder, "work"),
+            // Test machines may have little disk; the floor's own test raises it explicitly.
+            ["Storage__MinFreeMegabytes"] = "64",
             ["Setup__AdminEmail"] = AdminEmail,
             ["VIRALFORGE_ADMIN_PASSWORD"] = AdminPassword,
             ["Setup__CreateDemoVideo"] = "false",

@@ -125,6 +125,10 @@ public static class VideoEndpoints
                 var drafted = await commands.CreateFromBriefAsync(request, body.Parameters, Actor(user), ct);
                 return Results.Created($"/api/videos/{drafted.Id}", new { id = drafted.Id, status = drafted.Status.ToString(), url = $"/videos/{drafted.Id}" });
             }
+            catch (DiskFloorException ex)
+            {
+                return DiskFull(ex);
+            }
             catch (PipelineCommandException ex)
             {
                 return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
@@ -143,6 +147,10 @@ public static class VideoEndpoints
         {
             var video = await commands.CreateVideoAsync(body.Brief ?? "", body.Script, body.Parameters, Actor(user), ct);
             return Results.Created($"/api/videos/{video.Id}", new { id = video.Id, status = video.Status.ToString(), url = $"/videos/{video.Id}" });
+        }
+        catch (DiskFloorException ex)
+        {
+            return DiskFull(ex);
         }
         catch (PipelineCommandException ex)
         {
@@ -197,6 +205,10 @@ public static class VideoEndpoints
         {
             return Results.Problem(ex.Message, title: "The file cannot be used", statusCode: StatusCodes.Status422UnprocessableEntity);
         }
+        catch (DiskFloorException ex)
+        {
+            return DiskFull(ex);
+        }
         catch (KeyNotFoundException)
         {
             return Problem404(id);
@@ -233,11 +245,18 @@ public static class VideoEndpoints
         {
             return Results.Problem(ex.Message, title: "Unknown or invalid parameters", statusCode: StatusCodes.Status400BadRequest);
         }
+        catch (DiskFloorException ex)
+        {
+            return DiskFull(ex);
+        }
         catch (PipelineCommandException ex)
         {
             return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
         }
     }
+
+    internal static IResult DiskFull(DiskFloorException ex) =>
+        Results.Problem(ex.Message, title: "Not enough disk space", statusCode: StatusCodes.Status507InsufficientStorage);
 
     private static IResult Problem404(Guid id) => Results.Problem($"Video {id} does not exist.", statusCode: StatusCodes.Status404NotFound);
 

@@ -47,7 +47,7 @@ public sealed class ToolHealthCheck(string tool, string[] args) : IHealthCheck
     }
 }
 
-public sealed class ArtifactStoreHealthCheck(IOptions<StorageOptions> options) : IHealthCheck
+public sealed class ArtifactStoreHealthCheck(IOptions<StorageOptions> options, Core.Storage.DiskGuard disk) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -58,11 +58,10 @@ public sealed class ArtifactStoreHealthCheck(IOptions<StorageOptions> options) :
             var probe = Path.Combine(root, $".health-{Guid.NewGuid():N}");
             await File.WriteAllTextAsync(probe, "ok", ct);
             File.Delete(probe);
-            var drive = new DriveInfo(root);
-            var freeGb = drive.AvailableFreeSpace / 1024.0 / 1024 / 1024;
-            return freeGb < 2
-                ? HealthCheckResult.Degraded($"Artifact store writable, only {freeGb:0.0} GB free.")
-                : HealthCheckResult.Healthy($"Artifact store writable, {freeGb:0} GB free.");
+            var state = await disk.MeasureAsync(ct);
+            return state.BelowFloor
+                ? HealthCheckResult.Degraded(state.Describe())
+                : HealthCheckResult.Healthy($"Artifact store writable, {Core.Storage.DiskState.Megabytes(state.FreeBytes)} free (floor {Core.Storage.DiskState.Megabytes(state.FloorBytes)}).");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

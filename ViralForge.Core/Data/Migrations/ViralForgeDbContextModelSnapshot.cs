@@ -1426,6 +1426,33 @@ namespace ViralForge.Core.Data.Migrations
                     b.ToTable("sheet_sync_state", (string)null);
                 });
 
+            modelBuilder.Entity("ViralForge.Core.Storage.StudioSetting", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .HasColumnType("text")
+                        .HasColumnName("updated_by");
+
+                    b.Property<string>("Value")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("value");
+
+                    b.HasKey("Key")
+                        .HasName("pk_studio_settings");
+
+                    b.ToTable("studio_settings", (string)null);
+                });
+
             modelBuilder.Entity("ViralForge.Core.Trends.TrendItem", b =>
                 {
                     b.Property<long>("Id")

@@ -1,0 +1,47 @@
+using System.Security.Claims;
+using ViralForge.Core.Pipeline;
+using ViralForge.Core.Storage;
+using ViralForge.Web.Security;
+
+namespace ViralForge.Web.Storage;
+
+public sealed record FloorRequest(long? Megabytes);
+
+/// <summary>Storage for admins: what the store holds, free disk, and the floor below which new work waits.</summary>
+public static class StorageEndpoints
+{
+    public static IEndpointRouteBuilder MapStorage(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization(Policies.Admin);
+        api.MapGet("/storage", async (StorageReport report, CancellationToken ct) =>
+        {
+            var summary = await report.SummarizeAsync(20, ct);
+            return Results.Ok(new
+            {
+                freeBytes = summary.Disk.FreeBytes,
+                totalBytes = summary.Disk.TotalBytes,
+                floorBytes = summary.Disk.FloorBytes,
+                belowFloor = summary.Disk.BelowFloor,
+                message = summary.Disk.BelowFloor ? summary.Disk.Describe() : null,
+                artifactBytes = summary.ArtifactBytes,
+                workBytes = summary.WorkBytes,
+                byKind = summary.ByKind,
+                largestVideos = summary.LargestVideos,
+            });
+        });
+        api.MapPut("/storage/floor", async (FloorRequest body, DiskGuard disk, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            try
+            {
+                StudioActor.From(user).Require(Roles.Admin);
+                await disk.SetFloorMegabytesAsync(body.Megabytes ?? -1, Api.VideoEndpoints.Actor(user), ct);
+                return Results.NoContent();
+            }
+            catch (PipelineCommandException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+        return app;
+    }
+}
