@@ -36,6 +36,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<DiskGuard>();
         services.AddSingleton<StorageReport>();
+        services.AddSingleton<ArtifactCollector>();
         services.AddHostedService<StartupSweep>();
         services.AddSingleton<Ffmpeg>();
         services.AddSingleton<MediaInspector>();

@@ -56,6 +56,10 @@ public sealed class StorageOptions
     /// <summary>The free-space floor until an admin sets one on the Storage page.</summary>
     [Range(0, 10_000_000)]
     public long MinFreeMegabytes { get; set; } = 1024;
+
+    /// <summary>How long superseded runs' files are kept until an admin sets it on the Storage page.</summary>
+    [Range(0, 3650)]
+    public double RetentionDays { get; set; } = 14;
 }
 
 public sealed class MediaOptions

@@ -93,8 +93,11 @@ public sealed class StageExecutor(
             if (StageGraph.Get(run.Stage).Reusable && await FindReusableAsync(run, inputHash, runCts.Token) is { } earlier)
             {
                 log.LogInformation("Stage run {RunId} reuses run {EarlierId} (same input hash).", run.Id, earlier.Id);
-                await CompleteAsync(run.Id, lease, [], earlier.OutputArtifactIds, false, inputHash, earlier.Id, ct);
-                return;
+                if (await CompleteAsync(run.Id, lease, [], earlier.OutputArtifactIds, false, inputHash, earlier.Id, ct))
+                {
+                    return;
+                }
+                log.LogInformation("Run {EarlierId}'s files were collected meanwhile; run {RunId} does the work.", earlier.Id, run.Id);
             }
 
             workFolder = store.CreateWorkFolder(run.Id, run.Attempt);
@@ -320,10 +323,12 @@ public sealed class StageExecutor(
         return null;
     }
 
-    private async Task CompleteAsync(long runId, Guid lease, List<Artifact> newArtifacts, List<Guid> outputIds,
+    /// <returns>False only when a reused run's files were collected before they could be recorded.</returns>
+    private async Task<bool> CompleteAsync(long runId, Guid lease, List<Artifact> newArtifacts, List<Guid> outputIds,
         bool awaitsPerson, string inputHash, long? reusedFrom, CancellationToken ct, ScriptDocument? newScript = null, string? note = null)
     {
         Guid? releasedVideo = null;
+        var reuseLost = false;
         var created = await DbWrites.ExecuteAsync(async token =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(token);
@@ -335,6 +340,11 @@ public sealed class StageExecutor(
             if (run is null || run.LeaseId != lease || run.Status != StageRunStatus.Running)
             {
                 log.LogInformation("Stage run {RunId} lost its lease before finishing; its result is dropped.", runId);
+                return [];
+            }
+            if (reusedFrom is not null && !await ReusedFilesStillThereAsync(db, outputIds, token))
+            {
+                reuseLost = true;
                 return [];
             }
             db.Artifacts.AddRange(newArtifacts.Select(a => new Artifact
@@ -364,12 +374,27 @@ public sealed class StageExecutor(
             await tx.CommitAsync(token);
             return successors;
         }, ct);
+        if (reuseLost)
+        {
+            return false;
+        }
         await enqueuer.EnqueueAsync(created, ct);
         if (releasedVideo is { } released)
         {
             // The fast path: publications whose slot has come go out now, not at the next sweep.
             await publications.DispatchAsync(released, ct);
         }
+        return true;
+    }
+
+    /// <summary>
+    /// Under the collector's lock (shared): the reused rows are still there, and since this
+    /// transaction records them in a live run before the lock is released, the collector cannot take them after.
+    /// </summary>
+    private static async Task<bool> ReusedFilesStillThereAsync(ViralForgeDbContext db, List<Guid> ids, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock_shared({0})", [Storage.ArtifactCollector.LockKey], ct);
+        return await db.Artifacts.CountAsync(a => ids.Contains(a.Id), ct) == ids.Distinct().Count();
     }
 
     private async Task FailAsync(StageRun claimed, Guid lease, Exception ex, bool timedOut)

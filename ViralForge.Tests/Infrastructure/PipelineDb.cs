@@ -4,7 +4,7 @@ namespace ViralForge.Tests.Infrastructure;
 
 public sealed record RunRow(long Id, string Stage, int? Scene, string Status, int Attempt, DateTimeOffset? FinishedAt, Guid[] Artifacts, string? Error, bool Live);
 
-public sealed record ArtifactRow(Guid Id, string StoreKey, string Sha256, long Bytes, string Kind);
+public sealed record ArtifactRow(Guid Id, string StoreKey, string Sha256, long Bytes, string Kind, DateTimeOffset CreatedAt);
 
 /// <summary>Reads the pipeline's tables directly, so tests check what is really recorded.</summary>
 public sealed class PipelineDb(string connectionString)
@@ -31,13 +31,13 @@ public sealed class PipelineDb(string connectionString)
     {
         await using var conn = new NpgsqlConnection(connectionString);
         await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT id, store_key, sha256, bytes, kind FROM artifacts WHERE video_id = $1", conn);
+        await using var cmd = new NpgsqlCommand("SELECT id, store_key, sha256, bytes, kind, created_at FROM artifacts WHERE video_id = $1", conn);
         cmd.Parameters.AddWithValue(videoId);
         await using var reader = await cmd.ExecuteReaderAsync();
         var rows = new List<ArtifactRow>();
         while (await reader.ReadAsync())
         {
-            rows.Add(new ArtifactRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4)));
+            rows.Add(new ArtifactRow(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5)));
         }
         return rows;
     }

@@ -95,6 +95,9 @@ public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage
         {
             recurring.RemoveIfExists(ViralForge.Core.Sheets.SheetSync.RecurringJobId);
         }
+        // Hourly: files of runs superseded longer ago than the admin's retention are freed.
+        recurring.AddOrUpdate<ViralForge.Core.Storage.ArtifactCollector>("collect-artifacts", Queues.Default,
+            c => c.CollectAsync("collector", CancellationToken.None), "17 * * * *");
         var paused = Paused();
         foreach (var node in StageGraph.Nodes)
         {

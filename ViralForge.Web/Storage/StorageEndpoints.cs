@@ -7,6 +7,8 @@ namespace ViralForge.Web.Storage;
 
 public sealed record FloorRequest(long? Megabytes);
 
+public sealed record RetentionRequest(double? Days);
+
 /// <summary>Storage for admins: what the store holds, free disk, and the floor below which new work waits.</summary>
 public static class StorageEndpoints
 {
@@ -35,6 +37,21 @@ public static class StorageEndpoints
             {
                 StudioActor.From(user).Require(Roles.Admin);
                 await disk.SetFloorMegabytesAsync(body.Megabytes ?? -1, Api.VideoEndpoints.Actor(user), ct);
+                return Results.NoContent();
+            }
+            catch (PipelineCommandException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+        api.MapGet("/storage/collection", async (ArtifactCollector collector, CancellationToken ct) => Results.Ok(await collector.PlanAsync(ct)));
+        api.MapPost("/storage/collection", async (ArtifactCollector collector, ClaimsPrincipal user, CancellationToken ct) =>
+            Results.Ok(await collector.CollectAsync(Api.VideoEndpoints.Actor(user), ct)));
+        api.MapPut("/storage/retention", async (RetentionRequest body, ArtifactCollector collector, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            try
+            {
+                await collector.SetRetentionDaysAsync(body.Days ?? -1, Api.VideoEndpoints.Actor(user), ct);
                 return Results.NoContent();
             }
             catch (PipelineCommandException ex)

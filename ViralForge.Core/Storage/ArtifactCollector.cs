@@ -1,0 +1,190 @@
+using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using ViralForge.Core.Data;
+using ViralForge.Core.Pipeline;
+
+namespace ViralForge.Core.Storage;
+
+public sealed record CollectionPlan(int Files, long Bytes, double RetentionDays);
+
+public sealed record CollectionResult(int Files, long Bytes, int OrphanFiles);
+
+/// <summary>
+/// Frees what nothing needs: files of superseded runs (retried, regenerated, unchosen candidates)
+/// after the admin's retention, never anything a live run or a live run's upload uses, nor the cut
+/// and poster a live publication sent out (the latest made before it started). Rows go first, under an exclusive advisory lock that a run
+/// reusing earlier files takes shared while it checks and records them; files go after the commit,
+/// so a kill between the two leaves only an orphan file, which the next collection removes.
+/// </summary>
+public sealed class ArtifactCollector(
+    NpgsqlDataSource dataSource,
+    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    ArtifactStore store,
+    TimeProvider time,
+    Microsoft.Extensions.Options.IOptions<StorageOptions> options,
+    ILogger<ArtifactCollector> log)
+{
+    public const string RetentionKey = "storage.retention-days";
+
+    /// <summary>The advisory lock between the collector (exclusive) and reuse of earlier runs' files (shared).</summary>
+    public const long LockKey = 0x5646_4172_7446_4331; // "VFArtFC1"
+
+    private const string Collectable = """
+        FROM artifacts a
+        WHERE a.created_at < @cutoff
+          AND NOT EXISTS (SELECT 1 FROM stage_runs r WHERE r.video_id = a.video_id AND a.id = ANY(r.output_artifact_ids)
+                          AND (r.superseded_at IS NULL OR r.superseded_at > @cutoff))
+          AND NOT EXISTS (SELECT 1 FROM stage_runs r WHERE r.video_id = a.video_id AND r.superseded_at IS NULL
+                          AND r.parameters_json->>'upload' = a.id::text)
+          AND NOT (a.kind IN ('final', 'poster') AND EXISTS (
+                SELECT 1 FROM publications p WHERE p.video_id = a.video_id AND p.status = 'Live'
+                AND a.id = (SELECT a2.id FROM artifacts a2 WHERE a2.video_id = a.video_id AND a2.kind = a.kind
+                            AND a2.created_at <= coalesce(p.started_at, p.published_at) ORDER BY a2.created_at DESC LIMIT 1)))
+        """;
+
+    public async Task<double> RetentionDaysAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var value = await db.Set<StudioSetting>().Where(s => s.Key == RetentionKey).Select(s => s.Value).SingleOrDefaultAsync(ct);
+        return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var days) && days >= 0 ? days : options.Value.RetentionDays;
+    }
+
+    public async Task SetRetentionDaysAsync(double days, string actor, CancellationToken ct)
+    {
+        if (days is < 0 or > 3650 || double.IsNaN(days))
+        {
+            throw new PipelineCommandException("Keep superseded files for 0 to 3650 days.");
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var value = days.ToString(CultureInfo.InvariantCulture);
+        var row = await db.Set<StudioSetting>().SingleOrDefaultAsync(s => s.Key == RetentionKey, ct);
+        if (row is null)
+        {
+            db.Add(new StudioSetting { Key = RetentionKey, Value = value, UpdatedBy = actor });
+        }
+        else
+        {
+            (row.Value, row.UpdatedAt, row.UpdatedBy) = (value, time.GetUtcNow(), actor);
+        }
+        db.AuditLog.Add(new AuditEntry { Actor = actor, Action = "storage.retention", Subject = RetentionKey, DetailsJson = $"{{\"days\": {value}}}" });
+        await db.SaveChangesAsync(ct);
+    }
+
+    /// <summary>What the next collection would free.</summary>
+    public async Task<CollectionPlan> PlanAsync(CancellationToken ct)
+    {
+        var days = await RetentionDaysAsync(ct);
+        await using var cmd = dataSource.CreateCommand($"SELECT count(*), coalesce(sum(a.bytes), 0) {Collectable}");
+        cmd.Parameters.AddWithValue("cutoff", time.GetUtcNow().AddDays(-days));
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new CollectionPlan((int)reader.GetInt64(0), reader.GetInt64(1), days);
+    }
+
+    public async Task<CollectionResult> CollectAsync(string actor, CancellationToken ct)
+    {
+        var days = await RetentionDaysAsync(ct);
+        var cutoff = time.GetUtcNow().AddDays(-days);
+        var (files, bytes) = (0, 0L);
+        while (true)
+        {
+            var batch = await TakeBatchAsync(cutoff, actor, ct);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+            foreach (var (key, size) in batch)
+            {
+                DeleteFile(key);
+                (files, bytes) = (files + 1, bytes + size);
+            }
+        }
+        var orphans = await DeleteOrphansAsync(ct);
+        if (files + orphans > 0)
+        {
+            log.LogInformation("Collected {Files} artifacts ({Bytes} bytes) and {Orphans} orphan files.", files, bytes, orphans);
+        }
+        return new CollectionResult(files, bytes, orphans);
+    }
+
+    private async Task<List<(string Key, long Bytes)>> TakeBatchAsync(DateTimeOffset cutoff, string actor, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, tx))
+        {
+            lockCmd.Parameters.AddWithValue("key", LockKey);
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        }
+        var batch = new List<(string, long)>();
+        await using (var delete = new NpgsqlCommand(
+            $"DELETE FROM artifacts WHERE id IN (SELECT a.id {Collectable} ORDER BY a.created_at LIMIT 500) RETURNING store_key, bytes", connection, tx))
+        {
+            delete.Parameters.AddWithValue("cutoff", cutoff);
+            await using var reader = await delete.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                batch.Add((reader.GetString(0), reader.GetInt64(1)));
+            }
+        }
+        if (batch.Count > 0)
+        {
+            await using var audit = new NpgsqlCommand(
+                "INSERT INTO audit_log (actor, action, subject, details_json, at) VALUES (@actor, 'storage.collect', 'artifacts', @details::jsonb, now())", connection, tx);
+            audit.Parameters.AddWithValue("actor", actor);
+            audit.Parameters.AddWithValue("details", $"{{\"files\": {batch.Count}, \"bytes\": {batch.Sum(b => b.Item2)}}}");
+            await audit.ExecuteNonQueryAsync(ct);
+        }
+        await tx.CommitAsync(ct);
+        return batch;
+    }
+
+    /// <summary>Files in the store no row knows (a run that lost its lease after writing, a kill mid-collection), older than a day.</summary>
+    private async Task<int> DeleteOrphansAsync(CancellationToken ct)
+    {
+        if (!Directory.Exists(store.Root))
+        {
+            return 0;
+        }
+        var before = time.GetUtcNow().UtcDateTime.AddDays(-1);
+        var old = new DirectoryInfo(store.Root).EnumerateFiles("*", SearchOption.AllDirectories)
+            .Where(f => f.LastWriteTimeUtc < before && !f.Name.StartsWith('.') && f.Extension != ".part")
+            .ToList();
+        if (old.Count == 0)
+        {
+            return 0;
+        }
+        var keys = old.Select(f => Path.GetRelativePath(store.Root, f.FullName).Replace(Path.DirectorySeparatorChar, '/')).ToArray();
+        await using var cmd = dataSource.CreateCommand("SELECT store_key FROM artifacts WHERE store_key = ANY(@keys)");
+        cmd.Parameters.AddWithValue("keys", keys);
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                known.Add(reader.GetString(0));
+            }
+        }
+        var deleted = 0;
+        foreach (var key in keys.Where(k => !known.Contains(k)))
+        {
+            DeleteFile(key);
+            deleted++;
+        }
+        return deleted;
+    }
+
+    private void DeleteFile(string key)
+    {
+        try
+        {
+            File.Delete(store.PathFor(key));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("Could not delete {Key}: {Message}; the next collection tries again as an orphan.", key, ex.Message);
+        }
+    }
+}
