@@ -39,6 +39,10 @@ public sealed class Video
     public string? PublishedLocation { get; set; }
     /// <summary>The trend the video was made from, if any (its numbers can then be read per source).</summary>
     public long? TrendItemId { get; set; }
+    /// <summary>Done with: hidden from the board, its intermediate files freed by the collector, only the cut kept.</summary>
+    public DateTimeOffset? ArchivedAt { get; set; }
+    /// <summary>Deleted by an admin: gone from every page and the API, every file freed; the rows stay for the audit.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
     public List<StageRun> StageRuns { get; set; } = [];
 }
 

@@ -35,6 +35,7 @@ public static class CoreServiceCollectionExtensions
 
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<DiskGuard>();
+        services.AddSingleton<Notifications.Notifier>();
         services.AddSingleton<StorageReport>();
         services.AddSingleton<ArtifactCollector>();
         services.AddHostedService<StartupSweep>();

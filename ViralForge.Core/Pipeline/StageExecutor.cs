@@ -29,6 +29,7 @@ public sealed class StageExecutor(
     Publishing.PublicationQueue publications,
     ProgressPublisher progress,
     Storage.DiskGuard disk,
+    Notifications.Notifier notifier,
     IOptions<PipelineOptions> options,
     TimeProvider time,
     ILogger<StageExecutor> log)
@@ -329,6 +330,7 @@ public sealed class StageExecutor(
     {
         Guid? releasedVideo = null;
         var reuseLost = false;
+        (Guid Id, string Title, StageKind Stage)? waiting = null;
         var created = await DbWrites.ExecuteAsync(async token =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(token);
@@ -367,6 +369,7 @@ public sealed class StageExecutor(
             var script = ScriptDocument.Parse(video.ScriptJson).Script!;
             var successors = awaitsPerson ? [] : await scheduler.CreateSuccessorsAsync(db, video, script, live, run, token);
             releasedVideo = run.Stage == StageKind.Publish && !awaitsPerson ? video.Id : null;
+            waiting = awaitsPerson && run.Stage is StageKind.Review or StageKind.Publish ? (video.Id, video.Title, run.Stage) : null;
             video.Status = VideoStatusRules.From(live);
             video.UpdatedAt = time.GetUtcNow();
             await db.SaveChangesAsync(token);
@@ -379,6 +382,12 @@ public sealed class StageExecutor(
             return false;
         }
         await enqueuer.EnqueueAsync(created, ct);
+        if (waiting is { } w)
+        {
+            await notifier.ToRolesAsync(Notifications.NotificationKind.NeedsReview, ["reviewer"],
+                w.Stage == StageKind.Review ? $"“{w.Title}” is ready for review." : $"“{w.Title}” is held by the near-duplicate gate: a reviewer decides.",
+                $"/videos/{w.Id}", ct);
+        }
         if (releasedVideo is { } released)
         {
             // The fast path: publications whose slot has come go out now, not at the next sweep.
@@ -415,6 +424,7 @@ public sealed class StageExecutor(
             log.LogWarning(ex, "Stage run {RunId} attempt {Attempt} failed: {Reason}", claimed.Id, claimed.Attempt, reason);
         }
 
+        (Guid Id, string Title, string? Owner, string What)? deadLetter = null;
         await DbWrites.ExecuteAsync(async token =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(token);
@@ -449,7 +459,14 @@ public sealed class StageExecutor(
             await db.SaveChangesAsync(token);
             await PipelineScheduler.NotifyAsync(db, run, token, run.Error);
             await tx.CommitAsync(token);
+            deadLetter = exhausted ? (video.Id, video.Title, video.CreatedBy, $"{run.Stage}{(run.SceneIndex is { } s ? $" scene {s + 1}" : "")}: {run.Error}") : null;
         }, CancellationToken.None);
+        if (deadLetter is { } d)
+        {
+            var text = $"“{d.Title}” stopped at {d.What}";
+            await notifier.ToUserAsync(Notifications.NotificationKind.DeadLettered, d.Owner, text, $"/videos/{d.Id}", CancellationToken.None);
+            await notifier.ToRolesAsync(Notifications.NotificationKind.DeadLettered, [], text, $"/videos/{d.Id}", CancellationToken.None);
+        }
     }
 
     private async Task ReleaseAsync(long runId, Guid lease)

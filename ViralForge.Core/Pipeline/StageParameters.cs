@@ -62,11 +62,24 @@ public sealed record StageParameter(
         }
     }
 
+    /// <summary>
+    /// A number however the node holds it: parsed JSON, or a value built in code (an int stays a
+    /// JsonValue&lt;int&gt;, which TryGetValue&lt;double&gt; does not convert), or a numeric string.
+    /// </summary>
     private static bool TryNumber(JsonNode value, out double d)
     {
         d = 0;
-        return value is JsonValue v && (v.TryGetValue(out d) || (v.TryGetValue<string>(out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out d)))
-            && double.IsFinite(d);
+        if (value is not JsonValue v)
+        {
+            return false;
+        }
+        var text = v.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.Number => v.ToJsonString(),
+            System.Text.Json.JsonValueKind.String => v.GetValue<string>(),
+            _ => null,
+        };
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out d) && double.IsFinite(d);
     }
 }
 

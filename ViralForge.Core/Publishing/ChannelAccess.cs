@@ -11,6 +11,7 @@ public sealed class ChannelAccess(
     ChannelSecrets secrets,
     OAuthClient oauth,
     IOptions<PublishingOptions> options,
+    Notifications.Notifier notifier,
     TimeProvider time,
     ILogger<ChannelAccess> log)
 {
@@ -76,5 +77,7 @@ public sealed class ChannelAccess(
         db.AuditLog.Add(new AuditEntry { Actor = "studio", Action = "channel.needs-reconnect", Subject = channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), DetailsJson = null });
         await db.SaveChangesAsync(ct);
         log.LogWarning("Channel {ChannelId} needs to be connected again: {Reason}", channel.Id, reason);
+        await notifier.ToRolesAsync(Notifications.NotificationKind.ChannelNeedsReconnect, [],
+            $"Channel “{channel.Name}” needs to be connected again ({reason}); its publications wait.", "/admin/channels", ct);
     }
 }

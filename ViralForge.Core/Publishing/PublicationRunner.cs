@@ -24,6 +24,7 @@ public sealed class PublicationRunner(
     ArtifactStore store,
     MediaLinks links,
     Stats.StatsCollector stats,
+    Notifications.Notifier notifier,
     IOptions<PublishingOptions> options,
     IOptions<PipelineOptions> pipeline,
     TimeProvider time,
@@ -264,6 +265,16 @@ public sealed class PublicationRunner(
         await NotifyAsync(db, row.VideoId, status == PublicationStatus.Live ? "Published" : status.ToString(), null,
             status == PublicationStatus.Live ? row.Channel!.Name : error, ct);
         await tx.CommitAsync(ct);
+        var owner = await db.Videos.AsNoTracking().Where(v => v.Id == row.VideoId).Select(v => new { v.Title, v.CreatedBy }).SingleAsync(ct);
+        var link = $"/videos/{row.VideoId}";
+        if (status == PublicationStatus.Live)
+        {
+            await notifier.ToUserAsync(Notifications.NotificationKind.Published, owner.CreatedBy, $"“{owner.Title}” is live on {row.Channel!.Name}.", row.Url ?? link, ct);
+        }
+        else if (status == PublicationStatus.Failed)
+        {
+            await notifier.ToUserAsync(Notifications.NotificationKind.DeadLettered, owner.CreatedBy, $"“{owner.Title}” could not be published on {row.Channel!.Name}: {error}", link, ct);
+        }
         if (status == PublicationStatus.Live)
         {
             log.LogInformation("Publication {PublicationId} is live on channel {ChannelId}.", id, row.ChannelId);

@@ -33,7 +33,11 @@ public sealed class ArtifactCollector(
 
     private const string Collectable = """
         FROM artifacts a
-        WHERE a.created_at < @cutoff
+        WHERE EXISTS (SELECT 1 FROM videos v WHERE v.id = a.video_id AND v.deleted_at IS NOT NULL)
+        OR (EXISTS (SELECT 1 FROM videos v WHERE v.id = a.video_id AND v.archived_at IS NOT NULL) AND a.kind NOT IN ('final', 'poster')
+            AND NOT EXISTS (SELECT 1 FROM stage_runs r WHERE r.video_id = a.video_id AND r.stage = 'Script' AND r.superseded_at IS NULL
+                            AND a.id = ANY(r.output_artifact_ids)))
+        OR (a.created_at < @cutoff
           AND NOT EXISTS (SELECT 1 FROM stage_runs r WHERE r.video_id = a.video_id AND a.id = ANY(r.output_artifact_ids)
                           AND (r.superseded_at IS NULL OR r.superseded_at > @cutoff))
           AND NOT EXISTS (SELECT 1 FROM stage_runs r WHERE r.video_id = a.video_id AND r.superseded_at IS NULL
@@ -41,13 +45,13 @@ public sealed class ArtifactCollector(
           AND NOT (a.kind IN ('final', 'poster') AND EXISTS (
                 SELECT 1 FROM publications p WHERE p.video_id = a.video_id AND p.status = 'Live'
                 AND a.id = (SELECT a2.id FROM artifacts a2 WHERE a2.video_id = a.video_id AND a2.kind = a.kind
-                            AND a2.created_at <= coalesce(p.started_at, p.published_at) ORDER BY a2.created_at DESC LIMIT 1)))
+                            AND a2.created_at <= coalesce(p.started_at, p.published_at) ORDER BY a2.created_at DESC LIMIT 1))))
         """;
 
     public async Task<double> RetentionDaysAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var value = await db.Set<StudioSetting>().Where(s => s.Key == RetentionKey).Select(s => s.Value).SingleOrDefaultAsync(ct);
+        var value = await StudioSettings.GetAsync(db, RetentionKey, ct);
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var days) && days >= 0 ? days : options.Value.RetentionDays;
     }
 
@@ -58,18 +62,7 @@ public sealed class ArtifactCollector(
             throw new PipelineCommandException("Keep superseded files for 0 to 3650 days.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var value = days.ToString(CultureInfo.InvariantCulture);
-        var row = await db.Set<StudioSetting>().SingleOrDefaultAsync(s => s.Key == RetentionKey, ct);
-        if (row is null)
-        {
-            db.Add(new StudioSetting { Key = RetentionKey, Value = value, UpdatedBy = actor });
-        }
-        else
-        {
-            (row.Value, row.UpdatedAt, row.UpdatedBy) = (value, time.GetUtcNow(), actor);
-        }
-        db.AuditLog.Add(new AuditEntry { Actor = actor, Action = "storage.retention", Subject = RetentionKey, DetailsJson = $"{{\"days\": {value}}}" });
-        await db.SaveChangesAsync(ct);
+        await StudioSettings.SetAsync(db, RetentionKey, days.ToString(CultureInfo.InvariantCulture), actor, "storage.retention", ct);
     }
 
     /// <summary>What the next collection would free.</summary>
@@ -141,14 +134,14 @@ public sealed class ArtifactCollector(
         return batch;
     }
 
-    /// <summary>Files in the store no row knows (a run that lost its lease after writing, a kill mid-collection), older than a day.</summary>
+    /// <summary>Files in the store no row knows (a run that lost its lease after writing, a kill mid-collection), older than an hour.</summary>
     private async Task<int> DeleteOrphansAsync(CancellationToken ct)
     {
         if (!Directory.Exists(store.Root))
         {
             return 0;
         }
-        var before = time.GetUtcNow().UtcDateTime.AddDays(-1);
+        var before = time.GetUtcNow().UtcDateTime - StartupSweep.MinAge;
         var old = new DirectoryInfo(store.Root).EnumerateFiles("*", SearchOption.AllDirectories)
             .Where(f => f.LastWriteTimeUtc < before && !f.Name.StartsWith('.') && f.Extension != ".part")
             .ToList();

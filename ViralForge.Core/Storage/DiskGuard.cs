@@ -26,6 +26,28 @@ internal sealed class StudioSettingConfiguration : IEntityTypeConfiguration<Stud
     }
 }
 
+/// <summary>Reads and writes <see cref="StudioSetting"/> rows; each change is audited.</summary>
+public static class StudioSettings
+{
+    public static async Task<string?> GetAsync(ViralForgeDbContext db, string key, CancellationToken ct) =>
+        await db.Set<StudioSetting>().Where(s => s.Key == key).Select(s => s.Value).SingleOrDefaultAsync(ct);
+
+    public static async Task SetAsync(ViralForgeDbContext db, string key, string value, string actor, string auditAction, CancellationToken ct)
+    {
+        var row = await db.Set<StudioSetting>().SingleOrDefaultAsync(s => s.Key == key, ct);
+        if (row is null)
+        {
+            db.Add(new StudioSetting { Key = key, Value = value, UpdatedBy = actor });
+        }
+        else
+        {
+            (row.Value, row.UpdatedAt, row.UpdatedBy) = (value, DateTimeOffset.UtcNow, actor);
+        }
+        db.AuditLog.Add(new AuditEntry { Actor = actor, Action = auditAction, Subject = key, DetailsJson = System.Text.Json.JsonSerializer.Serialize(new { value }) });
+        await db.SaveChangesAsync(ct);
+    }
+}
+
 /// <summary>Free space is below the admin's floor: new work waits rather than failing half-way.</summary>
 public sealed class DiskFloorException(string message) : PipelineCommandException(message);
 
@@ -44,7 +66,12 @@ public sealed record DiskState(long FreeBytes, long TotalBytes, long FloorBytes)
 /// Measures the artifact disk against the admin-set free-space floor. Uploads and new runs are refused
 /// below it with that message, and queued runs wait (they are not failed) until space comes back.
 /// </summary>
-public sealed class DiskGuard(ArtifactStore store, IDbContextFactory<ViralForgeDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<StorageOptions> options, ILogger<DiskGuard> log)
+public sealed class DiskGuard(
+    ArtifactStore store,
+    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    Microsoft.Extensions.Options.IOptions<StorageOptions> options,
+    Notifications.Notifier notifier,
+    ILogger<DiskGuard> log)
 {
     public const string FloorKey = "storage.min-free-megabytes";
 
@@ -58,7 +85,7 @@ public sealed class DiskGuard(ArtifactStore store, IDbContextFactory<ViralForgeD
     public async Task<long> FloorMegabytesAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var value = await db.Set<StudioSetting>().Where(s => s.Key == FloorKey).Select(s => s.Value).SingleOrDefaultAsync(ct);
+        var value = await StudioSettings.GetAsync(db, FloorKey, ct);
         return long.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var mb) && mb >= 0 ? mb : options.Value.MinFreeMegabytes;
     }
 
@@ -69,18 +96,7 @@ public sealed class DiskGuard(ArtifactStore store, IDbContextFactory<ViralForgeD
             throw new PipelineCommandException("The floor must be between 0 and 10,000,000 MiB.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var value = megabytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var row = await db.Set<StudioSetting>().SingleOrDefaultAsync(s => s.Key == FloorKey, ct);
-        if (row is null)
-        {
-            db.Add(new StudioSetting { Key = FloorKey, Value = value, UpdatedBy = actor });
-        }
-        else
-        {
-            (row.Value, row.UpdatedAt, row.UpdatedBy) = (value, DateTimeOffset.UtcNow, actor);
-        }
-        db.AuditLog.Add(new AuditEntry { Actor = actor, Action = "storage.floor", Subject = FloorKey, DetailsJson = $"{{\"megabytes\": {value}}}" });
-        await db.SaveChangesAsync(ct);
+        await StudioSettings.SetAsync(db, FloorKey, megabytes.ToString(System.Globalization.CultureInfo.InvariantCulture), actor, "storage.floor", ct);
     }
 
     /// <summary>Throws <see cref="DiskFloorException"/> when there is no room for new work.</summary>
@@ -90,6 +106,8 @@ public sealed class DiskGuard(ArtifactStore store, IDbContextFactory<ViralForgeD
         if (state.BelowFloor)
         {
             log.LogWarning("Refusing new work: {Free} free, floor {Floor}.", DiskState.Megabytes(state.FreeBytes), DiskState.Megabytes(state.FloorBytes));
+            await notifier.ToRolesAsync(Notifications.NotificationKind.DiskLow, [],
+                "Disk low: new uploads and runs are waiting. Free space on the Storage page.", "/admin/storage", ct);
             throw new DiskFloorException(state.Describe());
         }
     }

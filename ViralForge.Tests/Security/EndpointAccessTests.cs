@@ -48,6 +48,8 @@ public sealed partial class EndpointAccessTests
         ["POST /api/channels"] = "admin",
         ["PUT /api/channels/{id:int}"] = "admin",
         ["POST /api/publications/{id:long}/retry"] = "review",
+        ["GET /api/notifications"] = "view",
+        ["POST /api/notifications/read"] = "view",
         ["GET /api/script-model"] = "view",
         ["GET /api/sheets"] = "admin",
         ["POST /api/sheets/sync"] = "admin",
@@ -67,6 +69,9 @@ public sealed partial class EndpointAccessTests
         ["GET /api/videos"] = "view",
         ["POST /api/videos"] = "create",
         ["GET /api/videos/{id:guid}"] = "view",
+        ["DELETE /api/videos/{id:guid}"] = "admin",
+        ["POST /api/videos/{id:guid}/archive"] = "admin",
+        ["POST /api/videos/{id:guid}/unarchive"] = "admin",
         ["POST /api/videos/{id:guid}/approve"] = "review",
         ["GET /api/videos/{id:guid}/publications"] = "view",
         ["POST /api/videos/{id:guid}/publications"] = "review",
@@ -103,13 +108,15 @@ public sealed partial class EndpointAccessTests
 
     private static readonly string[] MachinePrefixes = ["/api", "/media", "/health", "/hubs", "/hangfire", "/public", "/mcp"];
 
-    internal static IReadOnlyList<EndpointRule> StudioEndpoints()
+    internal static async Task<IReadOnlyList<EndpointRule>> StudioEndpointsAsync()
     {
+        // A real (empty) database: Hangfire's storage prepares its schema when the app is built.
+        var cs = await TestEnvironment.CreateDatabaseAsync("endpoints");
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             ApplicationName = "ViralForge.Web", EnvironmentName = "Production", ContentRootPath = AppContext.BaseDirectory,
         });
-        builder.Configuration["ConnectionStrings:ViralForge"] = "Host=127.0.0.1;Database=not-used";
+        builder.Configuration["ConnectionStrings:ViralForge"] = cs;
         builder.Configuration["Storage:ArtifactsPath"] = Path.Combine(TestEnvironment.NewFolder("endpoints"), "artifacts");
         builder.AddViralForge();
         var app = builder.Build();
@@ -120,9 +127,9 @@ public sealed partial class EndpointAccessTests
     private static bool IsStaticFile(EndpointRule rule) => !rule.Route.Contains('{', StringComparison.Ordinal) && StaticFile().IsMatch(rule.Route);
 
     [Fact]
-    public void Every_endpoint_declares_who_may_call_it_and_matches_the_intended_table()
+    public async Task Every_endpoint_declares_who_may_call_it_and_matches_the_intended_table()
     {
-        var studio = StudioEndpoints();
+        var studio = await StudioEndpointsAsync();
         var files = studio.Where(IsStaticFile).ToList();
         Assert.NotEmpty(files);
         Assert.All(files, f => Assert.Equal(EndpointAccess.Anonymous, f.Access));

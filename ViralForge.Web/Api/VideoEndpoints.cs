@@ -56,8 +56,17 @@ public static class VideoEndpoints
     public static IEndpointRouteBuilder MapVideoApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api").WithTags("ViralForge");
-        api.MapGet("/videos", async (VideoQueries q, int? take, CancellationToken ct) => Results.Ok(await q.ListAsync(Math.Clamp(take ?? 50, 1, 500), ct)))
+        api.MapGet("/videos", async (VideoQueries q, int? take, bool? archived, CancellationToken ct) => Results.Ok(await q.ListAsync(Math.Clamp(take ?? 50, 1, 500), ct, archived ?? false)))
             .RequireAuthorization(Policies.View);
+        api.MapPost("/videos/{id:guid}/archive", (Guid id, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+                RunAsync(() => commands.ArchiveAsync(id, archive: true, Actor(user), ct), id))
+            .RequireAuthorization(Policies.Admin);
+        api.MapPost("/videos/{id:guid}/unarchive", (Guid id, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+                RunAsync(() => commands.ArchiveAsync(id, archive: false, Actor(user), ct), id))
+            .RequireAuthorization(Policies.Admin);
+        api.MapDelete("/videos/{id:guid}", (Guid id, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
+                RunAsync(() => commands.DeleteAsync(id, Actor(user), ct), id))
+            .RequireAuthorization(Policies.Admin);
         api.MapGet("/videos/{id:guid}", async (Guid id, VideoQueries q, CancellationToken ct) =>
                 await q.GetAsync(id, ct) is { } video ? Results.Ok(video) : Problem404(id))
             .RequireAuthorization(Policies.View);

@@ -164,6 +164,7 @@ public static class WebExtensions
         app.MapStudioMcp();
         app.MapAccountEndpoints();
         app.MapUserApi();
+        Notifications.NotificationEndpoints.MapNotifications(app);
         Storage.StorageEndpoints.MapStorage(app);
         app.MapHub<PipelineHub>(PipelineHub.Path);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions

@@ -27,7 +27,7 @@ public sealed record ReviewView(ReviewOutcome Outcome, string Reviewer, string? 
 public sealed record VideoDetail(
     Guid Id, string Title, string Brief, VideoStatus Status, ScriptDocument Script, string? CreatedBy, DateTimeOffset CreatedAt,
     DateTimeOffset? PublishedAt, JsonElement? Published, IReadOnlyList<StageRunView> Runs, IReadOnlyList<ReviewView> Reviews,
-    IReadOnlyList<PublicationView> Publications)
+    IReadOnlyList<PublicationView> Publications, DateTimeOffset? ArchivedAt = null)
 {
     public StageRunView? Live(StageKind stage, int? scene = null) => Runs.FirstOrDefault(r => r.Stage == stage && r.Scene == scene);
 
@@ -47,10 +47,12 @@ public sealed record VideoDetail(
 /// <summary>Read models for the studio and the API. Only live (not superseded) runs are shown.</summary>
 public sealed class VideoQueries(IDbContextFactory<ViralForgeDbContext> dbFactory)
 {
-    public async Task<IReadOnlyList<VideoSummary>> ListAsync(int take, CancellationToken ct)
+    public async Task<IReadOnlyList<VideoSummary>> ListAsync(int take, CancellationToken ct, bool archived = false)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var videos = await db.Videos.AsNoTracking().OrderByDescending(v => v.CreatedAt).Take(take).ToListAsync(ct);
+        var videos = await db.Videos.AsNoTracking()
+            .Where(v => v.DeletedAt == null && (v.ArchivedAt != null) == archived)
+            .OrderByDescending(v => v.CreatedAt).Take(take).ToListAsync(ct);
         var ids = videos.Select(v => v.Id).ToList();
         var runs = await db.StageRuns.AsNoTracking()
             .Where(r => ids.Contains(r.VideoId) && r.SupersededAt == null)
@@ -77,7 +79,7 @@ public sealed class VideoQueries(IDbContextFactory<ViralForgeDbContext> dbFactor
     public async Task<VideoDetail?> GetAsync(Guid id, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var video = await db.Videos.AsNoTracking().SingleOrDefaultAsync(v => v.Id == id, ct);
+        var video = await db.Videos.AsNoTracking().SingleOrDefaultAsync(v => v.Id == id && v.DeletedAt == null, ct);
         if (video is null)
         {
             return null;
@@ -96,7 +98,7 @@ public sealed class VideoQueries(IDbContextFactory<ViralForgeDbContext> dbFactor
             runs.Select(r => new StageRunView(r.Id, r.Stage, r.SceneIndex, r.Status, r.Attempt, r.Error, r.LogTail,
                 Parse(r.ParametersJson) ?? default, r.QueuedAt, r.EnqueuedAt, r.StartedAt, r.FinishedAt, r.NextAttemptAt, r.ReusedFromRunId,
                 r.OutputArtifactIds.Where(artifacts.ContainsKey).Select(a => ToView(artifacts[a])).ToList())).ToList(),
-            reviews, await PublicationsAsync(db, id, ct));
+            reviews, await PublicationsAsync(db, id, ct), video.ArchivedAt);
     }
 
     public async Task<IReadOnlyList<PublicationView>> PublicationsAsync(Guid videoId, CancellationToken ct)
