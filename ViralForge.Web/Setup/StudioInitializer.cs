@@ -29,12 +29,12 @@ public static class StudioInitializer
         var options = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<SetupOptions>>().Value;
 
         var db = sp.GetRequiredService<ViralForgeDbContext>();
-        // EF Core serialises concurrent migrations itself; the seeding below is ours to serialise.
+        // Several studios or workers may start at once on an empty database: one migrates and seeds,
+        // the others wait and then find everything in place instead of failing half-way through a
+        // migration ("column already exists") or on a unique index.
+        await using var setupLock = await TakeSetupLockAsync(db, sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
         await db.Database.MigrateAsync(ct);
         log.LogInformation("Database schema is up to date.");
-        // Several studios or workers may start at once on an empty database: one seeds, the others
-        // wait and then find everything in place instead of failing on a unique index.
-        await using var setupLock = await SetupLock.TakeAsync(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
         await sp.GetRequiredService<Core.Script.Prompts.PromptLibrary>().EnsureDefaultsAsync(ct);
 
         var roles = sp.GetRequiredService<RoleManager<IdentityRole>>();
@@ -79,6 +79,20 @@ public static class StudioInitializer
             var commands = sp.GetRequiredService<PipelineCommands>();
             var video = await commands.CreateVideoAsync(DemoVideo.Brief, DemoVideo.Script(), null, "setup", ct);
             log.LogInformation("Demo video {VideoId} started.", video.Id);
+        }
+    }
+
+    private static async Task<SetupLock> TakeSetupLockAsync(ViralForgeDbContext db, Npgsql.NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        try
+        {
+            return await SetupLock.TakeAsync(dataSource, ct);
+        }
+        catch (Npgsql.PostgresException ex) when (ex.SqlState == Npgsql.PostgresErrorCodes.InvalidCatalogName)
+        {
+            // No database yet (a bare server): the migration creates it, then the lock can be taken.
+            await db.Database.MigrateAsync(ct);
+            return await SetupLock.TakeAsync(dataSource, ct);
         }
     }
 
