@@ -37,7 +37,7 @@ public sealed class StorageReport(IDbContextFactory<ViralForgeDbContext> dbFacto
         return new StorageSummary(await disk.MeasureAsync(ct), byKind.Sum(k => k.Bytes), FolderBytes(store.WorkRoot), byKind, largest);
     }
 
-    private static long FolderBytes(string folder)
+    internal static long FolderBytes(string folder)
     {
         try
         {
@@ -81,7 +81,7 @@ public sealed class StartupSweep(ArtifactStore store, TimeProvider time, ILogger
             {
                 try
                 {
-                    var size = folder.EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+                    var size = StorageReport.FolderBytes(folder.FullName);
                     folder.Delete(recursive: true);
                     (folders, bytes) = (folders + 1, bytes + size);
                 }

@@ -106,8 +106,6 @@ public sealed partial class EndpointAccessTests
         ["GET,HEAD /{**path:file}"] = EndpointAccess.Fallback,
     };
 
-    private static readonly string[] MachinePrefixes = ["/api", "/media", "/health", "/hubs", "/hangfire", "/public", "/mcp"];
-
     internal static async Task<IReadOnlyList<EndpointRule>> StudioEndpointsAsync()
     {
         // A real (empty) database: Hangfire's storage prepares its schema when the app is built.
@@ -197,7 +195,7 @@ public sealed partial class EndpointAccessTests
         foreach (var (endpoint, access) in Expected)
         {
             var (method, path) = RequestFor(endpoint);
-            var machine = MachinePrefixes.Any(p => path.StartsWith(p, StringComparison.Ordinal));
+            var machine = WebExtensions.IsMachinePath(new Microsoft.AspNetCore.Http.PathString(path));
             foreach (var who in principals)
             {
                 using var request = new HttpRequestMessage(method, path.TrimStart('/'));

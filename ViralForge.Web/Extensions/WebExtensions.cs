@@ -137,7 +137,8 @@ public static class WebExtensions
         return Task.CompletedTask;
     }
 
-    private static bool IsMachinePath(PathString path) =>
+    /// <summary>Paths answered with plain status codes (401/403/404), never a sign-in redirect or a friendly page.</summary>
+    public static bool IsMachinePath(PathString path) =>
         path.StartsWithSegments("/api") || path.StartsWithSegments("/media") || path.StartsWithSegments("/health")
         || path.StartsWithSegments("/hubs") || path.StartsWithSegments("/hangfire") || path.StartsWithSegments("/public") || path.StartsWithSegments(Mcp.McpSetup.Path);
 

@@ -21,30 +21,23 @@ public static class UserEndpoints
             RunAsync(() => users.DisableAsync(StudioActor.From(user), id, ct)));
         api.MapPost("/users/{id}/enable", (string id, UserAdministration users, ClaimsPrincipal user, CancellationToken ct) =>
             RunAsync(() => users.EnableAsync(StudioActor.From(user), id, ct)));
-        api.MapPost("/users/{id}/reset-password", async (string id, UserAdministration users, ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            try
-            {
-                return Results.Ok(new { password = await users.ResetPasswordAsync(StudioActor.From(user), id, ct) });
-            }
-            catch (UserCommandException ex)
-            {
-                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
-            }
-            catch (UnauthorizedAccessException ex)
-            {
-                return Results.Problem(ex.Message, statusCode: StatusCodes.Status403Forbidden);
-            }
-        });
+        api.MapPost("/users/{id}/reset-password", (string id, UserAdministration users, ClaimsPrincipal user, CancellationToken ct) =>
+            RunAsync(async () => Results.Ok(new { password = await users.ResetPasswordAsync(StudioActor.From(user), id, ct) })));
         return app;
     }
 
-    private static async Task<IResult> RunAsync(Func<Task> command)
-    {
-        try
+    private static Task<IResult> RunAsync(Func<Task> command) =>
+        RunAsync(async () =>
         {
             await command();
             return Results.NoContent();
+        });
+
+    private static async Task<IResult> RunAsync(Func<Task<IResult>> command)
+    {
+        try
+        {
+            return await command();
         }
         catch (UserCommandException ex)
         {
