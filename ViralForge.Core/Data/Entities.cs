@@ -102,6 +102,8 @@ public sealed class Artifact
     public required string Sha256 { get; set; }
     public long Bytes { get; set; }
     public string? MediaInfoJson { get; set; }
+    /// <summary>Who uploaded it (a person's name or an API key's), for the upload quota; null for files the studio made.</summary>
+    public string? UploadedBy { get; set; }
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 }
 

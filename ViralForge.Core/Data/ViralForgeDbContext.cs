@@ -67,6 +67,9 @@ public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> op
             e.ToTable("artifacts");
             e.Property(a => a.Kind).HasMaxLength(64);
             e.Property(a => a.StoreKey).HasMaxLength(400);
+            e.Property(a => a.UploadedBy).HasMaxLength(256);
+            e.HasIndex(a => a.UploadedBy).HasFilter("uploaded_by IS NOT NULL");
+            e.HasIndex(a => a.StoreKey);
             e.Property(a => a.ContentType).HasMaxLength(100);
             e.Property(a => a.Sha256).HasMaxLength(64);
             e.Property(a => a.MediaInfoJson).HasColumnType("jsonb");

@@ -36,6 +36,12 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<DiskGuard>();
         services.AddSingleton<Notifications.Notifier>();
+        services.AddOptions<Notifications.Webhooks.WebhookOptions>().Bind(configuration.GetSection(Notifications.Webhooks.WebhookOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Notifications.Webhooks.WebhookSecrets>();
+        services.AddSingleton<Notifications.Webhooks.NotificationWebhooks>();
+        services.AddTransient<Notifications.Webhooks.WebhookDeliverer>();
+        services.AddHttpClient(Notifications.Webhooks.WebhookDeliverer.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan)
+            .AddHttpMessageHandler<Outside.HostRateLimitHandler>();
         services.AddSingleton<StorageReport>();
         services.AddSingleton<ArtifactCollector>();
         services.AddHostedService<StartupSweep>();
@@ -49,6 +55,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MusicLibrary>();
         services.AddSingleton<MediaNormalizer>();
         services.AddSingleton<Uploads.SceneUploadService>();
+        services.AddSingleton<Uploads.UploadQuota>();
         services.AddSingleton<PipelineScheduler>();
         services.AddSingleton<StageEnqueuer>();
         services.AddSingleton<StageExecutor>();

@@ -12,6 +12,8 @@ public enum NotificationKind
     DeadLettered,
     ChannelNeedsReconnect,
     DiskLow,
+    /// <summary>Sent to a webhook on an admin's request only; never in the bell.</summary>
+    WebhookTest,
 }
 
 /// <summary>One message for one person: what happened, where to look, and whether they have seen it.</summary>
@@ -43,9 +45,10 @@ internal sealed class NotificationConfiguration : IEntityTypeConfiguration<Notif
 /// <summary>
 /// The in-app bell's messages, one row per recipient: by role (active users holding it, and admins)
 /// or to one user. One kind of message to one person about one thing (its link) is sent once in ten
-/// minutes, so four scenes failing together or a flapping condition do not flood anyone. Notifying never fails the caller's work.
+/// minutes, so four scenes failing together or a flapping condition do not flood anyone. The same event
+/// goes once to each admin's webhook that takes its kind. Notifying never fails the caller's work.
 /// </summary>
-public sealed class Notifier(IDbContextFactory<ViralForgeDbContext> dbFactory, TimeProvider time, ILogger<Notifier> log)
+public sealed class Notifier(IDbContextFactory<ViralForgeDbContext> dbFactory, Webhooks.NotificationWebhooks webhooks, TimeProvider time, ILogger<Notifier> log)
 {
     public const string AdminRole = "admin";
     private static readonly TimeSpan Quiet = TimeSpan.FromMinutes(10);
@@ -80,10 +83,8 @@ public sealed class Notifier(IDbContextFactory<ViralForgeDbContext> dbFactory, T
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(ct);
-            if (await db.Users.AnyAsync(u => u.UserName == userName && u.DisabledAt == null, ct))
-            {
-                await AddAsync(db, kind, [userName], text, link, ct);
-            }
+            var known = await db.Users.AnyAsync(u => u.UserName == userName && u.DisabledAt == null, ct);
+            await AddAsync(db, kind, known ? [userName] : [], text, link, ct);
         }
         catch (Exception ex) when (ex is DbUpdateException or Npgsql.NpgsqlException or InvalidOperationException)
         {
@@ -103,7 +104,12 @@ public sealed class Notifier(IDbContextFactory<ViralForgeDbContext> dbFactory, T
         {
             Recipient = r, Kind = kind, Text = text1000, Link = link, CreatedAt = now,
         }));
+        var hooks = await webhooks.QueueAsync(db, kind, text1000, link, ct);
         await db.SaveChangesAsync(ct);
+        if (hooks > 0)
+        {
+            webhooks.Wake();
+        }
     }
 
     public async Task<IReadOnlyList<Notification>> ForAsync(string userName, int take, CancellationToken ct)

@@ -60,6 +60,10 @@ public sealed class StorageOptions
     /// <summary>How long superseded runs' files are kept until an admin sets it on the Storage page.</summary>
     [Range(0, 3650)]
     public double RetentionDays { get; set; } = 14;
+
+    /// <summary>What each uploader's files may take (0: no limit) until an admin sets it on the Storage page.</summary>
+    [Range(0, 10_000_000)]
+    public long UploadQuotaMegabytes { get; set; } = 4096;
 }
 
 public sealed class MediaOptions

@@ -120,7 +120,7 @@ public sealed class StageExecutor(
             var artifacts = new List<Artifact>();
             foreach (var file in outcome.Files)
             {
-                var artifact = await store.CommitAsync(run.VideoId, run.Stage, file.Kind, file.Path, file.ContentType, ct);
+                var artifact = await store.CommitAsync(run.VideoId, file.Kind, file.Path, file.ContentType, ct);
                 artifact.MediaInfoJson = file.MediaInfoJson;
                 artifacts.Add(artifact);
             }
@@ -348,6 +348,10 @@ public sealed class StageExecutor(
             {
                 reuseLost = true;
                 return [];
+            }
+            if (newArtifacts.Count > 0 && !await Storage.ArtifactCollector.FilesStayAsync(db, store, newArtifacts.Select(a => a.StoreKey), token))
+            {
+                throw new TransientStageException("A stored file was collected while this run recorded it (another run had the same bytes); the run makes it again.");
             }
             db.Artifacts.AddRange(newArtifacts.Select(a => new Artifact
             {

@@ -1,18 +1,12 @@
-using System.Globalization;
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 
 namespace ViralForge.Core.Publishing;
 
 /// <summary>
-/// Posts the publication as JSON (with a signed, expiring link to the file) to the channel's URL.
-/// Signed like Stripe's and GitHub's hooks: <c>X-ViralForge-Signature: sha256=HEX</c>, the HMAC-SHA256
-/// of "<c>{timestamp}.{body}</c>" under the channel's secret, with the timestamp in its own header so a
-/// receiver can refuse replays. The delivery id stays the same across retries, so a receiver can drop
-/// a repeat.
+/// Posts the publication as JSON (with a signed, expiring link to the file) to the channel's URL,
+/// signed with the channel's secret (<see cref="Outside.WebhookSignature"/>).
 /// </summary>
 public sealed class WebhookPublisher(IHttpClientFactory http, ChannelSecrets secrets, IOptions<PublishingOptions> options, TimeProvider time) : IPublisher
 {
@@ -39,11 +33,7 @@ public sealed class WebhookPublisher(IHttpClientFactory http, ChannelSecrets sec
             ["sha256"] = job.VideoSha256,
         };
         var body = payload.ToJsonString();
-        var timestamp = time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Add("X-ViralForge-Delivery", delivery);
-        request.Headers.Add("X-ViralForge-Timestamp", timestamp);
-        request.Headers.Add("X-ViralForge-Signature", "sha256=" + Sign(secret, timestamp, body));
+        using var request = Outside.WebhookSignature.SignedPost(url, secret, delivery, time.GetUtcNow(), body);
         HttpResponseMessage response;
         try
         {
@@ -70,9 +60,6 @@ public sealed class WebhookPublisher(IHttpClientFactory http, ChannelSecrets sec
             throw new PublishRejectedException($"The webhook at {url.Host} refused the video ({code} {response.ReasonPhrase}).");
         }
     }
-
-    public static string Sign(string secret, string timestamp, string body) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{timestamp}.{body}")));
 
     /// <summary>A receiver may answer {"url": "…"} with where the video now lives.</summary>
     private static async Task<string?> ReceiverUrlAsync(HttpResponseMessage response, CancellationToken ct)

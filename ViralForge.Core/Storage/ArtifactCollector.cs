@@ -14,8 +14,9 @@ public sealed record CollectionResult(int Files, long Bytes, int OrphanFiles);
 /// <summary>
 /// Frees what nothing needs: files of superseded runs (retried, regenerated, unchosen candidates)
 /// after the admin's retention, never anything a live run or a live run's upload uses, nor the cut
-/// and poster a live publication sent out (the latest made before it started). Rows go first, under an exclusive advisory lock that a run
-/// reusing earlier files takes shared while it checks and records them; files go after the commit,
+/// and poster a live publication sent out (the latest made before it started). Rows go first, under an
+/// exclusive advisory lock that a run recording files takes shared while it checks and records them;
+/// files go after the commit, and only those no row names any more (identical content is stored once),
 /// so a kill between the two leaves only an orphan file, which the next collection removes.
 /// </summary>
 public sealed class ArtifactCollector(
@@ -47,6 +48,17 @@ public sealed class ArtifactCollector(
                 AND a.id = (SELECT a2.id FROM artifacts a2 WHERE a2.video_id = a.video_id AND a2.kind = a.kind
                             AND a2.created_at <= coalesce(p.started_at, p.published_at) ORDER BY a2.created_at DESC LIMIT 1))))
         """;
+
+    /// <summary>
+    /// Call in the transaction that records rows naming <paramref name="keys"/>: takes the collector's lock
+    /// shared until it commits, then checks the files are there. Stored content is shared, so a collection
+    /// that ended a moment ago may have removed a file this run found already stored.
+    /// </summary>
+    public static async Task<bool> FilesStayAsync(ViralForgeDbContext db, ArtifactStore store, IEnumerable<string> keys, CancellationToken ct)
+    {
+        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock_shared({0})", [LockKey], ct);
+        return store.AllPresent(keys);
+    }
 
     public async Task<double> RetentionDaysAsync(CancellationToken ct)
     {
@@ -80,21 +92,39 @@ public sealed class ArtifactCollector(
     {
         var days = await RetentionDaysAsync(ct);
         var cutoff = time.GetUtcNow().AddDays(-days);
-        var (files, bytes) = (0, 0L);
-        while (true)
+        var (files, bytes, orphans) = (0, 0L, 0);
+        // Held for the session, across each batch's commit and its file deletions: a run that records a
+        // row naming a stored file takes it shared and checks the file is there, so no file is deleted
+        // between that check and its row (identical content shares one file).
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection))
         {
-            var batch = await TakeBatchAsync(cutoff, actor, ct);
-            if (batch.Count == 0)
-            {
-                break;
-            }
-            foreach (var (key, size) in batch)
-            {
-                DeleteFile(key);
-                (files, bytes) = (files + 1, bytes + size);
-            }
+            take.Parameters.AddWithValue("key", LockKey);
+            await take.ExecuteNonQueryAsync(ct);
         }
-        var orphans = await DeleteOrphansAsync(ct);
+        try
+        {
+            while (true)
+            {
+                var batch = await TakeBatchAsync(connection, cutoff, actor, ct);
+                if (batch.Rows == 0)
+                {
+                    break;
+                }
+                foreach (var key in batch.Unreferenced)
+                {
+                    DeleteFile(key);
+                }
+                (files, bytes) = (files + batch.Rows, bytes + batch.Bytes);
+            }
+            orphans = await DeleteOrphansAsync(connection, ct);
+        }
+        finally
+        {
+            await using var release = new NpgsqlCommand("SELECT pg_advisory_unlock(@key)", connection);
+            release.Parameters.AddWithValue("key", LockKey);
+            await release.ExecuteNonQueryAsync(CancellationToken.None);
+        }
         if (files + orphans > 0)
         {
             log.LogInformation("Collected {Files} artifacts ({Bytes} bytes) and {Orphans} orphan files.", files, bytes, orphans);
@@ -102,16 +132,12 @@ public sealed class ArtifactCollector(
         return new CollectionResult(files, bytes, orphans);
     }
 
-    private async Task<List<(string Key, long Bytes)>> TakeBatchAsync(DateTimeOffset cutoff, string actor, CancellationToken ct)
+    private sealed record Batch(int Rows, long Bytes, IReadOnlyList<string> Unreferenced);
+
+    private static async Task<Batch> TakeBatchAsync(NpgsqlConnection connection, DateTimeOffset cutoff, string actor, CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var lockCmd = new NpgsqlCommand("SELECT pg_advisory_xact_lock(@key)", connection, tx))
-        {
-            lockCmd.Parameters.AddWithValue("key", LockKey);
-            await lockCmd.ExecuteNonQueryAsync(ct);
-        }
-        var batch = new List<(string, long)>();
+        var rows = new List<(string Key, long Bytes)>();
         await using (var delete = new NpgsqlCommand(
             $"DELETE FROM artifacts WHERE id IN (SELECT a.id {Collectable} ORDER BY a.created_at LIMIT 500) RETURNING store_key, bytes", connection, tx))
         {
@@ -119,23 +145,38 @@ public sealed class ArtifactCollector(
             await using var reader = await delete.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                batch.Add((reader.GetString(0), reader.GetInt64(1)));
+                rows.Add((reader.GetString(0), reader.GetInt64(1)));
             }
         }
-        if (batch.Count > 0)
+        if (rows.Count == 0)
         {
-            await using var audit = new NpgsqlCommand(
-                "INSERT INTO audit_log (actor, action, subject, details_json, at) VALUES (@actor, 'storage.collect', 'artifacts', @details::jsonb, now())", connection, tx);
+            return new Batch(0, 0, []);
+        }
+        // A file goes only when no other row (another run, another video with the same bytes) names it.
+        var keys = rows.Select(r => r.Key).Distinct(StringComparer.Ordinal).ToArray();
+        var stillNamed = new HashSet<string>(StringComparer.Ordinal);
+        await using (var named = new NpgsqlCommand("SELECT DISTINCT store_key FROM artifacts WHERE store_key = ANY(@keys)", connection, tx))
+        {
+            named.Parameters.AddWithValue("keys", keys);
+            await using var reader = await named.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                stillNamed.Add(reader.GetString(0));
+            }
+        }
+        await using (var audit = new NpgsqlCommand(
+            "INSERT INTO audit_log (actor, action, subject, details_json, at) VALUES (@actor, 'storage.collect', 'artifacts', @details::jsonb, now())", connection, tx))
+        {
             audit.Parameters.AddWithValue("actor", actor);
-            audit.Parameters.AddWithValue("details", $"{{\"files\": {batch.Count}, \"bytes\": {batch.Sum(b => b.Item2)}}}");
+            audit.Parameters.AddWithValue("details", $"{{\"files\": {rows.Count}, \"bytes\": {rows.Sum(b => b.Bytes)}}}");
             await audit.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-        return batch;
+        return new Batch(rows.Count, rows.Sum(r => r.Bytes), keys.Where(k => !stillNamed.Contains(k)).ToList());
     }
 
     /// <summary>Files in the store no row knows (a run that lost its lease after writing, a kill mid-collection), older than an hour.</summary>
-    private async Task<int> DeleteOrphansAsync(CancellationToken ct)
+    private async Task<int> DeleteOrphansAsync(NpgsqlConnection connection, CancellationToken ct)
     {
         if (!Directory.Exists(store.Root))
         {
@@ -150,7 +191,7 @@ public sealed class ArtifactCollector(
             return 0;
         }
         var keys = old.Select(f => Path.GetRelativePath(store.Root, f.FullName).Replace(Path.DirectorySeparatorChar, '/')).ToArray();
-        await using var cmd = dataSource.CreateCommand("SELECT store_key FROM artifacts WHERE store_key = ANY(@keys)");
+        await using var cmd = new NpgsqlCommand("SELECT store_key FROM artifacts WHERE store_key = ANY(@keys)", connection);
         cmd.Parameters.AddWithValue("keys", keys);
         var known = new HashSet<string>(StringComparer.Ordinal);
         await using (var reader = await cmd.ExecuteReaderAsync(ct))

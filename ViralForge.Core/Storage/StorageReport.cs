@@ -9,7 +9,9 @@ public sealed record KindBytes(string Kind, int Files, long Bytes);
 
 public sealed record VideoBytes(Guid VideoId, string Title, int Files, long Bytes);
 
-public sealed record StorageSummary(DiskState Disk, long ArtifactBytes, long WorkBytes, IReadOnlyList<KindBytes> ByKind, IReadOnlyList<VideoBytes> LargestVideos);
+/// <param name="ArtifactBytes">What the artifacts add up to, each counted where it is used.</param>
+/// <param name="StoredBytes">What they take on disk: identical content is stored once.</param>
+public sealed record StorageSummary(DiskState Disk, long ArtifactBytes, long StoredBytes, long WorkBytes, IReadOnlyList<KindBytes> ByKind, IReadOnlyList<VideoBytes> LargestVideos);
 
 /// <summary>What the artifact store holds, by kind and by video, beside the disk's free space and floor.</summary>
 public sealed class StorageReport(IDbContextFactory<ViralForgeDbContext> dbFactory, DiskGuard disk, ArtifactStore store)
@@ -34,7 +36,10 @@ public sealed class StorageReport(IDbContextFactory<ViralForgeDbContext> dbFacto
             .Take(videos)
             .Join(db.Videos.AsNoTracking(), v => v.VideoId, v => v.Id, (v, video) => new VideoBytes(v.VideoId, video.Title, v.Files, v.Bytes))
             .ToListAsync(ct);
-        return new StorageSummary(await disk.MeasureAsync(ct), byKind.Sum(k => k.Bytes), FolderBytes(store.WorkRoot), byKind, largest);
+        var stored = await db.Database
+            .SqlQueryRaw<long>("SELECT coalesce(sum(bytes), 0)::bigint AS \"Value\" FROM (SELECT DISTINCT ON (store_key) bytes FROM artifacts) s")
+            .SingleAsync(ct);
+        return new StorageSummary(await disk.MeasureAsync(ct), byKind.Sum(k => k.Bytes), stored, FolderBytes(store.WorkRoot), byKind, largest);
     }
 
     internal static long FolderBytes(string folder)

@@ -21,7 +21,8 @@ public sealed class SceneUploadService(
     ArtifactStore store,
     MediaInspector inspector,
     PipelineCommands commands,
-    DiskGuard disk)
+    DiskGuard disk,
+    UploadQuota quota)
 {
     public const long MaxBytes = 1L << 30;
 
@@ -39,6 +40,11 @@ public sealed class SceneUploadService(
         }
 
         await disk.EnsureRoomAsync(ct);
+        var allowance = await quota.StateAsync(actor, ct);
+        if (allowance.LeftBytes == 0)
+        {
+            throw new UploadQuotaException(allowance.Describe());
+        }
         var folder = store.CreateWorkFolder(0, 0);
         try
         {
@@ -56,18 +62,36 @@ public sealed class SceneUploadService(
                     {
                         throw new MediaRejectedException($"The file is larger than {MaxBytes >> 20} MB. Upload a shorter or smaller export.");
                     }
+                    if (total > allowance.LeftBytes)
+                    {
+                        throw new UploadQuotaException($"This file does not fit: {DiskState.Megabytes(allowance.LeftBytes)} of your quota is left. {allowance.Describe()}");
+                    }
                     await file.WriteAsync(buffer.AsMemory(0, read), ct);
                 }
             }
             var media = await inspector.InspectAsync(path, ct);
             var stage = media.Kind == MediaKind.Image ? StageKind.Keyframes : StageKind.Clips;
-            var artifact = await store.CommitAsync(videoId, stage, "upload", path,
+            var artifact = await store.CommitAsync(videoId, "upload", path,
                 media.Kind == MediaKind.Image ? "image/" + extension.TrimStart('.') : "video/" + extension.TrimStart('.'), ct);
             artifact.MediaInfoJson = JsonSerializer.Serialize(media);
+            artifact.UploadedBy = actor;
             await using (var db = await dbFactory.CreateDbContextAsync(ct))
+            await using (var tx = await db.Database.BeginTransactionAsync(ct))
             {
+                if (!await ArtifactCollector.FilesStayAsync(db, store, [artifact.StoreKey], ct))
+                {
+                    throw new PipelineCommandException("The file was removed by a storage collection while it was saved. Upload it again.");
+                }
+                // One uploader's uploads are recorded one at a time, so two at once cannot both slip under the quota.
+                await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock(hashtext('upload-quota:' || {0}))", [actor], ct);
+                var now = await quota.StateAsync(actor, ct);
+                if (now.Limited && now.UsedBytes + artifact.Bytes > now.QuotaBytes)
+                {
+                    throw new UploadQuotaException($"This file does not fit: {DiskState.Megabytes(now.LeftBytes)} of your quota is left. {now.Describe()}");
+                }
                 db.Artifacts.Add(artifact);
                 await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
             }
             var overrides = new JsonObject
             {

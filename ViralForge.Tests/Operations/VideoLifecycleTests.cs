@@ -11,7 +11,7 @@ namespace ViralForge.Tests.Operations;
 public sealed class VideoLifecycleTests
 {
     [Fact]
-    public async Task Archived_videos_keep_only_their_cut_deleted_ones_keep_nothing_and_an_unarchived_one_is_made_whole_again()
+    public async Task Archived_videos_keep_only_their_cut_deleted_ones_keep_nothing_but_files_shared_with_live_videos_and_an_unarchived_one_is_made_whole_again()
     {
         var cs = await TestEnvironment.CreateDatabaseAsync("lifecycle");
         await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("lifecycle"));
@@ -26,16 +26,29 @@ public sealed class VideoLifecycleTests
             await Eventually.WaitAsync(async () => await db.VideoStatusAsync(id) == "AwaitingReview",
                 TimeSpan.FromSeconds(120), () => "The video did not reach review.\n" + studio.Log);
         }
-        var goneFolder = Path.Combine(studio.ArtifactsPath, gone.ToString("N"));
-        Assert.True(Directory.EnumerateFiles(goneFolder, "*", SearchOption.AllDirectories).Any());
+        // The two differ only in their titles: identical keyframes and narration are stored once.
+        var keptKeys = (await db.ArtifactsAsync(kept)).Select(a => a.StoreKey).ToHashSet();
+        var goneKeys = (await db.ArtifactsAsync(gone)).Select(a => a.StoreKey).ToHashSet();
+        var shared = keptKeys.Intersect(goneKeys).ToList();
+        Assert.NotEmpty(shared);
+        Assert.All(keptKeys.Concat(goneKeys), k => Assert.Matches("^sha256/[0-9a-f]{2}/[0-9a-f]{64}(\\.[a-z0-9]+)?$", k));
+        var summary = await admin.GetFromJsonAsync<JsonElement>("api/storage");
+        Assert.True(summary.GetProperty("storedBytes").GetInt64() < summary.GetProperty("artifactBytes").GetInt64(), summary.ToString());
 
         // Only admins archive or delete.
         Assert.Equal(HttpStatusCode.Forbidden, (await creator.PostAsync($"api/videos/{kept}/archive", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await creator.DeleteAsync($"api/videos/{gone}")).StatusCode);
 
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"api/videos/{kept}/archive", null)).StatusCode);
+        // A deleted video's files go, except those the other video still names.
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"api/videos/{gone}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await creator.GetAsync($"api/videos/{gone}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("api/storage/collection", null)).StatusCode);
+        Assert.Empty(await db.ArtifactsAsync(gone));
+        Assert.All(goneKeys.Except(keptKeys), k => Assert.False(File.Exists(Path.Combine(studio.ArtifactsPath, k)), $"The deleted video's {k} is still there."));
+        Assert.All(shared, k => Assert.True(File.Exists(Path.Combine(studio.ArtifactsPath, k)), $"{k} is shared with a live video but was deleted."));
+        await CrashRecoveryTests.AssertArtifactsIntactAsync(db, studio, kept, (await db.RunsAsync(kept)).Where(r => r.Live));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"api/videos/{kept}/archive", null)).StatusCode);
         var board = await creator.GetFromJsonAsync<JsonElement>("api/videos");
         Assert.DoesNotContain(board.EnumerateArray(), v => v.GetProperty("id").GetGuid() == kept || v.GetProperty("id").GetGuid() == gone);
         var archived = await creator.GetFromJsonAsync<JsonElement>("api/videos?archived=true");
@@ -45,8 +58,6 @@ public sealed class VideoLifecycleTests
         Assert.Contains("archived", await refused.Content.ReadAsStringAsync());
 
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("api/storage/collection", null)).StatusCode);
-        Assert.Empty(await db.ArtifactsAsync(gone));
-        Assert.False(Directory.Exists(goneFolder) && Directory.EnumerateFiles(goneFolder, "*", SearchOption.AllDirectories).Any(), "The deleted video's files are still there.");
         var remaining = await db.ArtifactsAsync(kept);
         // The cut, its poster and the script it was made from.
         Assert.Equal(["final", "poster", "script"], remaining.Select(a => a.Kind).Order().ToArray());
@@ -65,6 +76,6 @@ public sealed class VideoLifecycleTests
         await using var conn = new NpgsqlConnection(cs);
         await conn.OpenAsync();
         await using var audit = new NpgsqlCommand("SELECT string_agg(action, ',' ORDER BY id) FROM audit_log WHERE action LIKE 'video.%archive' OR action = 'video.delete'", conn);
-        Assert.Equal("video.archive,video.delete,video.unarchive", (string?)await audit.ExecuteScalarAsync());
+        Assert.Equal("video.delete,video.archive,video.unarchive", (string?)await audit.ExecuteScalarAsync());
     }
 }

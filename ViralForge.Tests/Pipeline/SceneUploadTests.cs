@@ -31,7 +31,7 @@ public sealed class SceneUploadTests
         return photo;
     }
 
-    private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, Guid video, int scene, string path, string query = "")
+    internal static async Task<HttpResponseMessage> UploadAsync(HttpClient client, Guid video, int scene, string path, string query = "")
     {
         using var form = new MultipartFormDataContent();
         var file = new StreamContent(File.OpenRead(path));

@@ -96,6 +96,11 @@ public static class VideoEndpoints
             .RequireAuthorization(Policies.View);
         api.MapGet("/voices", async (VoiceCatalog voices, CancellationToken ct) => Results.Ok(await voices.ListAsync(ct))).RequireAuthorization(Policies.View);
         // Multipart forms are CSRF-able with cookies, so uploads over HTTP take an API key only; the studio uploads through its circuit.
+        api.MapGet("/uploads/quota", async (UploadQuota quota, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            var state = await quota.StateAsync(Actor(user), ct);
+            return Results.Ok(new { usedBytes = state.UsedBytes, quotaBytes = state.QuotaBytes, leftBytes = state.Limited ? state.LeftBytes : (long?)null });
+        }).RequireAuthorization(Policies.Create);
         api.MapPost("/videos/{id:guid}/scenes/{scene:int}/upload", UploadAsync)
             .RequireAuthorization(new AuthorizeAttribute { Policy = Policies.Create, AuthenticationSchemes = ApiKeyAuthenticationHandler.SchemeName })
             .DisableAntiforgery()
@@ -217,6 +222,10 @@ public static class VideoEndpoints
         catch (DiskFloorException ex)
         {
             return DiskFull(ex);
+        }
+        catch (UploadQuotaException ex)
+        {
+            return Results.Problem(ex.Message, title: "Upload quota reached", statusCode: StatusCodes.Status413PayloadTooLarge);
         }
         catch (KeyNotFoundException)
         {

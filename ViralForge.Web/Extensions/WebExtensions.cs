@@ -166,6 +166,7 @@ public static class WebExtensions
         app.MapAccountEndpoints();
         app.MapUserApi();
         Notifications.NotificationEndpoints.MapNotifications(app);
+        Notifications.WebhookEndpoints.MapWebhooks(app);
         Storage.StorageEndpoints.MapStorage(app);
         app.MapHub<PipelineHub>(PipelineHub.Path);
         app.MapHangfireDashboard("/hangfire", new DashboardOptions

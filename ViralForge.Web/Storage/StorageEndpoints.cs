@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Storage;
+using ViralForge.Core.Uploads;
 using ViralForge.Web.Security;
 
 namespace ViralForge.Web.Storage;
@@ -8,6 +9,8 @@ namespace ViralForge.Web.Storage;
 public sealed record FloorRequest(long? Megabytes);
 
 public sealed record RetentionRequest(double? Days);
+
+public sealed record QuotaRequest(long? Megabytes);
 
 /// <summary>Storage for admins: what the store holds, free disk, and the floor below which new work waits.</summary>
 public static class StorageEndpoints
@@ -26,6 +29,7 @@ public static class StorageEndpoints
                 belowFloor = summary.Disk.BelowFloor,
                 message = summary.Disk.BelowFloor ? summary.Disk.Describe() : null,
                 artifactBytes = summary.ArtifactBytes,
+                storedBytes = summary.StoredBytes,
                 workBytes = summary.WorkBytes,
                 byKind = summary.ByKind,
                 largestVideos = summary.LargestVideos,
@@ -52,6 +56,20 @@ public static class StorageEndpoints
             try
             {
                 await collector.SetRetentionDaysAsync(body.Days ?? -1, Api.VideoEndpoints.Actor(user), ct);
+                return Results.NoContent();
+            }
+            catch (PipelineCommandException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+        });
+        api.MapGet("/storage/quota", async (UploadQuota quota, CancellationToken ct) =>
+            Results.Ok(new { megabytes = await quota.QuotaMegabytesAsync(ct), uploaders = await quota.UsageAsync(50, ct) }));
+        api.MapPut("/storage/quota", async (QuotaRequest body, UploadQuota quota, ClaimsPrincipal user, CancellationToken ct) =>
+        {
+            try
+            {
+                await quota.SetQuotaMegabytesAsync(body.Megabytes ?? -1, Api.VideoEndpoints.Actor(user), ct);
                 return Results.NoContent();
             }
             catch (PipelineCommandException ex)
