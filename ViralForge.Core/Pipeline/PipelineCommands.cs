@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore;
 using ViralForge.Core.Data;
 using ViralForge.Core.Script;
 
+using ViralForge.Core.Security;
+
 namespace ViralForge.Core.Pipeline;
 
 public class PipelineCommandException(string message) : Exception(message);
@@ -20,8 +22,9 @@ public sealed class PipelineCommands(
     Storage.DiskGuard disk,
     TimeProvider time)
 {
-    public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, string actor, CancellationToken ct)
+    public async Task<Video> CreateVideoAsync(string brief, ScriptDocument script, JsonObject? parameters, StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Roles.Creator);
         StageParameters.CheckAll(parameters, strict: false);
         parameters = StageParameters.Normalize(parameters);
         await disk.EnsureRoomAsync(ct);
@@ -47,8 +50,9 @@ public sealed class PipelineCommands(
 
     /// <summary>A video from a brief: the Script stage asks the script model, then waits for the creator (unless autoContinue).</summary>
     /// <param name="videoId">A caller that must never make the same video twice (a sheet row) names its id; a second call then fails on the key.</param>
-    public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, string actor, CancellationToken ct, Trends.TrendLink? trend = null, Guid? videoId = null, string? brief = null)
+    public async Task<Video> CreateFromBriefAsync(ScriptRequest request, JsonObject? parameters, StudioActor by, CancellationToken ct, Trends.TrendLink? trend = null, Guid? videoId = null, string? brief = null)
     {
+        var actor = by.Require(Roles.Creator);
         StageParameters.CheckAll(parameters, strict: false);
         parameters = StageParameters.Normalize(parameters);
         await disk.EnsureRoomAsync(ct);
@@ -96,8 +100,9 @@ public sealed class PipelineCommands(
     /// The creator's word on the model's draft: the (possibly edited) script becomes the video's, and
     /// with <paramref name="proceed"/> the other stages start from it.
     /// </summary>
-    public async Task<IReadOnlyList<StageRun>> SaveDraftAsync(Guid videoId, ScriptDocument? edited, bool proceed, string actor, CancellationToken ct)
+    public async Task<IReadOnlyList<StageRun>> SaveDraftAsync(Guid videoId, ScriptDocument? edited, bool proceed, StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Roles.Creator);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var video = EnsureActive(await PipelineScheduler.LockVideoAsync(db, videoId, ct));
@@ -136,8 +141,9 @@ public sealed class PipelineCommands(
     /// Re-runs a stage (or one scene of it) with changed parameters. Its live runs and everything
     /// downstream that depends on them are superseded; other scenes and other branches stay as they are.
     /// </summary>
-    public Task<IReadOnlyList<StageRun>> RetryAsync(Guid videoId, StageKind stage, int? scene, JsonObject? overrides, string actor, CancellationToken ct)
+    public Task<IReadOnlyList<StageRun>> RetryAsync(Guid videoId, StageKind stage, int? scene, JsonObject? overrides, StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Roles.Creator);
         if (overrides is not null && PipelineScheduler.OneRunOnly.FirstOrDefault(overrides.ContainsKey) is { } decision)
         {
             // A candidate becomes the output only through the reviewer's choose action, which checks the role and records who chose.
@@ -226,8 +232,9 @@ public sealed class PipelineCommands(
     /// A reviewer prefers another candidate of a scene's narration or clip: it becomes the scene's
     /// output, and the cut is composed again.
     /// </summary>
-    public async Task<IReadOnlyList<StageRun>> ChooseCandidateAsync(Guid videoId, StageKind stage, int scene, Guid candidateId, string actor, CancellationToken ct)
+    public async Task<IReadOnlyList<StageRun>> ChooseCandidateAsync(Guid videoId, StageKind stage, int scene, Guid candidateId, StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Roles.Reviewer);
         var prefix = stage switch
         {
             StageKind.Narration => Narration.NarrationStage.CandidatePrefix,
@@ -252,8 +259,9 @@ public sealed class PipelineCommands(
     /// A reviewer's approval: the video's publications are planned (chosen or default channels, at the
     /// next free slot, a chosen time, or now) in the same transaction, and the Publish stage (the gate) starts.
     /// </summary>
-    public async Task ApproveAsync(Guid videoId, string reviewer, Publishing.PublishPlan? plan, CancellationToken ct)
+    public async Task ApproveAsync(Guid videoId, StudioActor by, Publishing.PublishPlan? plan, CancellationToken ct)
     {
+        var reviewer = by.Require(Roles.Reviewer);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var video = EnsureActive(await PipelineScheduler.LockVideoAsync(db, videoId, ct));
@@ -301,8 +309,9 @@ public sealed class PipelineCommands(
         await enqueuer.EnqueueAsync(created, ct);
     }
 
-    public async Task RejectAsync(Guid videoId, string reviewer, string reason, CancellationToken ct)
+    public async Task RejectAsync(Guid videoId, StudioActor by, string reason, CancellationToken ct)
     {
+        var reviewer = by.Require(Roles.Reviewer);
         if (string.IsNullOrWhiteSpace(reason))
         {
             throw new PipelineCommandException("Say why the video is rejected, so the creator knows what to change.");
@@ -399,8 +408,9 @@ public sealed class PipelineCommands(
     /// Archives (or brings back) a video: hidden from the board, unfinished runs end, scheduled
     /// publications are cancelled; the collector then frees everything but the cut and poster.
     /// </summary>
-    public async Task ArchiveAsync(Guid videoId, bool archive, string actor, CancellationToken ct)
+    public async Task ArchiveAsync(Guid videoId, bool archive, StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
@@ -437,8 +447,9 @@ public sealed class PipelineCommands(
     }
 
     /// <summary>Deletes a video from the studio (not from the platforms it went out to); the collector frees its files.</summary>
-    public async Task DeleteAsync(Guid videoId, string actor, CancellationToken ct)
+    public async Task DeleteAsync(Guid videoId, StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);

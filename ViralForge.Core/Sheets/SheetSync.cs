@@ -184,7 +184,7 @@ public sealed class SheetSync(
         }
         try
         {
-            await commands.CreateFromBriefAsync(new ScriptRequest(row.Topic, row.Tone, row.Seconds, "en"), parameters, "sheet:" + O.BriefsTab, ct,
+            await commands.CreateFromBriefAsync(new ScriptRequest(row.Topic, row.Tone, row.Seconds, "en"), parameters, Security.StudioActor.System("sheet:" + O.BriefsTab, Security.Roles.Creator), ct,
                 videoId: videoId, brief: $"From the sheet, {O.BriefsTab} row {row.SheetRow}.");
         }
         catch (DbUpdateException)
@@ -285,7 +285,7 @@ public sealed class SheetSync(
         {
             return $"Refused: {user.Email} is not a reviewer; only reviewers decide.";
         }
-        var actor = $"{user.Email} (from the sheet)";
+        var actor = Security.StudioActor.System($"{user.Email} (from the sheet)", Security.Roles.Reviewer);
         try
         {
             if (decision.StartsWith("approve", StringComparison.Ordinal))

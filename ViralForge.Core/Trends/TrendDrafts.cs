@@ -17,7 +17,7 @@ public sealed class TrendDrafts(TrendQueries queries, PipelineCommands commands,
 {
     public const int MaxAtOnce = 25;
 
-    public async Task<IReadOnlyList<DraftOutcome>> DraftAllAsync(IReadOnlyList<long> itemIds, DraftChoices choices, string actor, CancellationToken ct)
+    public async Task<IReadOnlyList<DraftOutcome>> DraftAllAsync(IReadOnlyList<long> itemIds, DraftChoices choices, Security.StudioActor actor, CancellationToken ct)
     {
         if (!writer.IsAvailable)
         {

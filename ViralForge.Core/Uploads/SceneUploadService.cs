@@ -26,8 +26,9 @@ public sealed class SceneUploadService(
 {
     public const long MaxBytes = 1L << 30;
 
-    public async Task<SceneUploadResult> UploadAsync(Guid videoId, int scene, Stream content, string fileName, FitMode? fit, double startSeconds, string actor, CancellationToken ct)
+    public async Task<SceneUploadResult> UploadAsync(Guid videoId, int scene, Stream content, string fileName, FitMode? fit, double startSeconds, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Creator);
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             var video = await db.Videos.AsNoTracking().SingleOrDefaultAsync(v => v.Id == videoId, ct)
@@ -102,7 +103,7 @@ public sealed class SceneUploadService(
             {
                 overrides["start"] = startSeconds;
             }
-            var runs = await commands.RetryAsync(videoId, stage, scene, overrides, actor, ct);
+            var runs = await commands.RetryAsync(videoId, stage, scene, overrides, by, ct);
             return new SceneUploadResult(artifact.Id, media.Kind, stage, runs.Select(r => r.Id).ToList(), media);
         }
         finally

@@ -37,6 +37,9 @@ public sealed class StudioProcess : IAsyncDisposable
     public string Log { get { lock (_log) { return _log.ToString(); } } }
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The running studio's process id (for benchmarks that read its memory).</summary>
+    public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
+
     public async Task StartAsync(Dictionary<string, string>? overrides = null)
     {
         var web = Path.Combine(AppContext.BaseDirectory, "ViralForge.Web.dll");

@@ -59,35 +59,35 @@ public static class VideoEndpoints
         api.MapGet("/videos", async (VideoQueries q, int? take, bool? archived, CancellationToken ct) => Results.Ok(await q.ListAsync(Math.Clamp(take ?? 50, 1, 500), ct, archived ?? false)))
             .RequireAuthorization(Policies.View);
         api.MapPost("/videos/{id:guid}/archive", (Guid id, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-                RunAsync(() => commands.ArchiveAsync(id, archive: true, Actor(user), ct), id))
+                RunAsync(() => commands.ArchiveAsync(id, archive: true, StudioActor.From(user), ct), id))
             .RequireAuthorization(Policies.Admin);
         api.MapPost("/videos/{id:guid}/unarchive", (Guid id, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-                RunAsync(() => commands.ArchiveAsync(id, archive: false, Actor(user), ct), id))
+                RunAsync(() => commands.ArchiveAsync(id, archive: false, StudioActor.From(user), ct), id))
             .RequireAuthorization(Policies.Admin);
         api.MapDelete("/videos/{id:guid}", (Guid id, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-                RunAsync(() => commands.DeleteAsync(id, Actor(user), ct), id))
+                RunAsync(() => commands.DeleteAsync(id, StudioActor.From(user), ct), id))
             .RequireAuthorization(Policies.Admin);
         api.MapGet("/videos/{id:guid}", async (Guid id, VideoQueries q, CancellationToken ct) =>
                 await q.GetAsync(id, ct) is { } video ? Results.Ok(video) : Problem404(id))
             .RequireAuthorization(Policies.View);
         api.MapPost("/videos", CreateAsync).RequireAuthorization(Policies.Create);
         api.MapPost("/videos/{id:guid}/script", async (Guid id, SaveDraftRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-                await RunAsync(async () => RunsAccepted(id, await commands.SaveDraftAsync(id, body.Script, body.Proceed, Actor(user), ct)), id))
+                await RunAsync(async () => RunsAccepted(id, await commands.SaveDraftAsync(id, body.Script, body.Proceed, StudioActor.From(user), ct)), id))
             .RequireAuthorization(Policies.Create);
         api.MapGet("/script-model", (ScriptWriter writer, Core.Script.Models.ScriptModels models) =>
                 Results.Ok(new { available = writer.IsAvailable, model = models.Describe(), problem = writer.IsAvailable ? null : writer.Unavailable }))
             .RequireAuthorization(Policies.View);
         api.MapPost("/videos/{id:guid}/approve", async (Guid id, ApproveRequest? body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-                await RunAsync(() => commands.ApproveAsync(id, Actor(user), body?.ToPlan(), ct), id))
+                await RunAsync(() => commands.ApproveAsync(id, StudioActor.From(user), body?.ToPlan(), ct), id))
             .RequireAuthorization(Policies.Review);
         api.MapPost("/videos/{id:guid}/reject", async (Guid id, RejectRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
-                await RunAsync(() => commands.RejectAsync(id, Actor(user), body.Reason ?? "", ct), id))
+                await RunAsync(() => commands.RejectAsync(id, StudioActor.From(user), body.Reason ?? "", ct), id))
             .RequireAuthorization(Policies.Review);
         api.MapPost("/videos/{id:guid}/stages/{stage}/retry", RetryAsync).RequireAuthorization(Policies.Create);
         // A reviewer's choice among a scene's candidates: {stage} is narration or clips.
         api.MapPost("/videos/{id:guid}/scenes/{scene:int}/{stage}/choose", async (Guid id, int scene, string stage, ChooseCandidateRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
                 Enum.TryParse<StageKind>(stage, ignoreCase: true, out var kind)
-                    ? await RunAsync(async () => RunsAccepted(id, await commands.ChooseCandidateAsync(id, kind, scene - 1, body.CandidateId, Actor(user), ct)), id)
+                    ? await RunAsync(async () => RunsAccepted(id, await commands.ChooseCandidateAsync(id, kind, scene - 1, body.CandidateId, StudioActor.From(user), ct)), id)
                     : Results.Problem($"Unknown stage '{stage}'; candidates exist for narration and clips.", statusCode: StatusCodes.Status400BadRequest))
             .RequireAuthorization(Policies.Review);
         api.MapGet("/stages/parameters", () => Results.Ok(StageParameters.All.ToDictionary(
@@ -136,7 +136,7 @@ public static class VideoEndpoints
             }
             try
             {
-                var drafted = await commands.CreateFromBriefAsync(request, body.Parameters, Actor(user), ct);
+                var drafted = await commands.CreateFromBriefAsync(request, body.Parameters, StudioActor.From(user), ct);
                 return Results.Created($"/api/videos/{drafted.Id}", new { id = drafted.Id, status = drafted.Status.ToString(), url = $"/videos/{drafted.Id}" });
             }
             catch (DiskFloorException ex)
@@ -159,7 +159,7 @@ public static class VideoEndpoints
         }
         try
         {
-            var video = await commands.CreateVideoAsync(body.Brief ?? "", body.Script, body.Parameters, Actor(user), ct);
+            var video = await commands.CreateVideoAsync(body.Brief ?? "", body.Script, body.Parameters, StudioActor.From(user), ct);
             return Results.Created($"/api/videos/{video.Id}", new { id = video.Id, status = video.Status.ToString(), url = $"/videos/{video.Id}" });
         }
         catch (DiskFloorException ex)
@@ -180,7 +180,7 @@ public static class VideoEndpoints
         }
         // Scenes are numbered from 1 for people; internally from 0.
         int? scene = body?.Scene is { } s ? s - 1 : null;
-        return await RunAsync(async () => RunsAccepted(id, await commands.RetryAsync(id, kind, scene, body?.Parameters, Actor(user), ct)), id);
+        return await RunAsync(async () => RunsAccepted(id, await commands.RetryAsync(id, kind, scene, body?.Parameters, StudioActor.From(user), ct)), id);
     }
 
     private static IResult RunsAccepted(Guid id, IReadOnlyList<StageRun> runs) =>
@@ -203,7 +203,7 @@ public static class VideoEndpoints
         try
         {
             await using var stream = file.OpenReadStream();
-            var result = await uploads.UploadAsync(id, scene - 1, stream, file.FileName, mode, start ?? 0, Actor(user), ct);
+            var result = await uploads.UploadAsync(id, scene - 1, stream, file.FileName, mode, start ?? 0, StudioActor.From(user), ct);
             return Results.Accepted($"/api/videos/{id}", new
             {
                 artifactId = result.ArtifactId,
@@ -239,6 +239,10 @@ public static class VideoEndpoints
         {
             return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
         }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status403Forbidden);
+        }
     }
 
     private static Task<IResult> RunAsync(Func<Task> action, Guid id) =>
@@ -270,6 +274,10 @@ public static class VideoEndpoints
         catch (PipelineCommandException ex)
         {
             return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status403Forbidden);
         }
     }
 

@@ -57,7 +57,7 @@ public sealed class StudioTools(TrendQueries trends, TrendDrafts drafts, Pipelin
         {
             throw new McpException(writer.Unavailable);
         }
-        var actor = Api.VideoEndpoints.Actor(user);
+        var actor = StudioActor.From(user);
         try
         {
             if (trendId is { } id)
@@ -101,7 +101,7 @@ public sealed class StudioTools(TrendQueries trends, TrendDrafts drafts, Pipelin
         try
         {
             var plan = new Api.ApproveRequest(publishAt, channels, slot).ToPlan();
-            await commands.ApproveAsync(videoId, Api.VideoEndpoints.Actor(user), plan, ct);
+            await commands.ApproveAsync(videoId, StudioActor.From(user), plan, ct);
             return $"Video {videoId} approved.";
         }
         catch (Exception ex) when (ex is PipelineCommandException or KeyNotFoundException or Core.Publishing.PublishingException)
@@ -116,7 +116,7 @@ public sealed class StudioTools(TrendQueries trends, TrendDrafts drafts, Pipelin
     {
         try
         {
-            await commands.RejectAsync(videoId, Api.VideoEndpoints.Actor(user), reason, ct);
+            await commands.RejectAsync(videoId, StudioActor.From(user), reason, ct);
             return $"Video {videoId} rejected.";
         }
         catch (Exception ex) when (ex is PipelineCommandException or KeyNotFoundException)

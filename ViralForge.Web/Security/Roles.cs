@@ -1,13 +1,5 @@
 namespace ViralForge.Web.Security;
 
-public static class Roles
-{
-    public const string Creator = "creator";
-    public const string Reviewer = "reviewer";
-    public const string Admin = "admin";
-    public static readonly string[] All = [Creator, Reviewer, Admin];
-}
-
 /// <summary>Who may do what. Admins may do everything.</summary>
 public static class Policies
 {

@@ -77,7 +77,7 @@ public static class StudioInitializer
         if (options.CreateDemoVideo && !await db.Videos.AnyAsync(ct))
         {
             var commands = sp.GetRequiredService<PipelineCommands>();
-            var video = await commands.CreateVideoAsync(DemoVideo.Brief, DemoVideo.Script(), null, "setup", ct);
+            var video = await commands.CreateVideoAsync(DemoVideo.Brief, DemoVideo.Script(), null, StudioActor.System("setup", Roles.Creator), ct);
             log.LogInformation("Demo video {VideoId} started.", video.Id);
         }
     }

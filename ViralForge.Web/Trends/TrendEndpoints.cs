@@ -31,7 +31,7 @@ public static class TrendEndpoints
                 try
                 {
                     var choices = new DraftChoices(body.Tone ?? "informative", body.Seconds ?? 30, body.Template ?? Core.Script.ScriptRequest.DefaultTemplate);
-                    return Results.Ok(await drafts.DraftAllAsync(body.Items ?? [], choices, Api.VideoEndpoints.Actor(user), ct));
+                    return Results.Ok(await drafts.DraftAllAsync(body.Items ?? [], choices, StudioActor.From(user), ct));
                 }
                 catch (TrendCommandException ex)
                 {

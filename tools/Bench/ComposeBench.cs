@@ -42,7 +42,7 @@ internal static class ComposeBench
             await ProcessRunner.RunAsync("espeak-ng", ["-w", raw, script.Scenes[i].Narration], TimeSpan.FromSeconds(30), CancellationToken.None);
             var voice = Path.Combine(root, $"voice{i}.wav");
             await ffmpeg.RunAsync(["-i", raw, "-ar", "48000", "-ac", "1", voice], 0, null, CancellationToken.None);
-            var spoken = (await ffmpeg.ProbeAsync(voice, CancellationToken.None)).Duration.TotalSeconds;
+            var spoken = (await ffmpeg.ProbeAsync(voice, CancellationToken.None)).Seconds;
             inputs.Add(new StageInput(StageKind.Clips, i, [Artifact("clip", clip, null)], root));
             inputs.Add(new StageInput(StageKind.Narration, i, [Artifact("narration", voice, $"{{\"seconds\":{spoken.ToString(CultureInfo.InvariantCulture)}}}")], root));
         }

@@ -32,14 +32,14 @@ internal static class PickupBench
 
         var fromStudio = await MeasureAsync(cs, videoId, studio, async round =>
         {
-            var response = await client.PostAsJsonAsync($"api/videos/{videoId}/stages/Script/retry", new { parameters = new { round } });
+            var response = await client.PostAsJsonAsync($"api/videos/{videoId}/stages/Script/retry", new { parameters = new { template = $"bench-{round}" } });
             response.EnsureSuccessStatusCode();
         });
 
         await using var provider = OtherProcessServices(cs);
         var commands = provider.GetRequiredService<PipelineCommands>();
         var fromOther = await MeasureAsync(cs, videoId, studio, round =>
-            commands.RetryAsync(videoId, StageKind.Script, null, new JsonObject { ["round"] = 1000 + round }, "bench", CancellationToken.None));
+            commands.RetryAsync(videoId, StageKind.Script, null, new JsonObject { ["template"] = $"bench-{1000 + round}" }, ViralForge.Core.Security.StudioActor.System("bench", ViralForge.Core.Security.Roles.Creator), CancellationToken.None));
 
         Report("in_process", fromStudio);
         Report("other_process", fromOther);
@@ -97,6 +97,7 @@ internal static class PickupBench
         services.AddViralForgeCore(configuration, cs);
         services.AddViralForgeGpu();
         services.AddViralForgeHangfire(configuration, cs);
+        Microsoft.Extensions.DependencyInjection.DataProtectionServiceCollectionExtensions.AddDataProtection(services);
         return services.BuildServiceProvider();
     }
 }

@@ -1,4 +1,4 @@
-// ViralForge benchmarks: scripts/bench [pickup|compose|svd|upload|dups|trends|demo]. Each measure ends with one line
+// ViralForge benchmarks: scripts/bench [pickup|compose|svd|upload|dups|trends|demo|board|memory]. Each measure ends with one line
 // "BENCH <name> <value> <unit> target <op><value>".
 using ViralForge.Bench;
 
@@ -34,4 +34,14 @@ if (which is "all" or "trends")
 if (which is "all" or "demo")
 {
     await DemoBench.RunAsync(admin, scratch);
+}
+if (which is "all" or "board")
+{
+    await OperationsBench.BoardAsync(admin, scratch);
+}
+if (which is "all" or "memory")
+{
+    // 200 videos take about half an hour on two cores; VIRALFORGE_BENCH_MEMORY_VIDEOS makes a shorter look.
+    var videos = int.TryParse(Environment.GetEnvironmentVariable("VIRALFORGE_BENCH_MEMORY_VIDEOS"), out var n) && n >= 20 ? n : 200;
+    await OperationsBench.MemoryAsync(admin, scratch, videos);
 }
