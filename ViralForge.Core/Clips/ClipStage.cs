@@ -16,7 +16,7 @@ namespace ViralForge.Core.Clips;
 /// the default without diffusion): footage matched to the scene, several candidates. Otherwise, or with
 /// "engine": "motion": a CPU pan/zoom over the keyframe, labelled as such. An upload replaces them all.
 /// </summary>
-public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoDiffusion diffusion, DriftGate drift, IGpuSlot gpu,
+public sealed class ClipStage(Ffmpeg ffmpeg, EncoderSelector encoders, MediaNormalizer normalizer, IVideoDiffusion diffusion, DriftGate drift, IGpuSlot gpu,
     IOptions<ClipOptions> options, CandidateChoices choices, Stock.StockClips stock) : IStageHandler
 {
     public const int Fps = 30;
@@ -173,7 +173,7 @@ public sealed class ClipStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, IVideoD
             // Upscaling first keeps zoompan's integer crop steps below a visible pixel.
             "-vf", $"scale={TitleCardStage.Width * 2}:{TitleCardStage.Height * 2},zoompan=z='{z}':x='{x}':y='{y}':d={frames}:s={TitleCardStage.Width}x{TitleCardStage.Height}:fps={Fps},format=yuv420p,setsar=1",
             "-frames:v", frames.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "-c:v", "libx264", "-preset", ffmpeg.Options.X264Preset, "-crf", ffmpeg.Options.Crf.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            .. (await encoders.GetAsync(ct)).Arguments,
             "-pix_fmt", "yuv420p", "-r", Fps.ToString(System.Globalization.CultureInfo.InvariantCulture), "-an", "-movflags", "+faststart",
             output,
         ];

@@ -15,7 +15,7 @@ public enum FitMode
 /// Turns any accepted input into the delivery spec once, when it arrives: 1080x1920, 30 fps CFR,
 /// yuv420p, SAR 1, rotation applied, H.264 and AAC 48 kHz stereo (silence when there is none).
 /// </summary>
-public sealed class MediaNormalizer(Ffmpeg ffmpeg)
+public sealed class MediaNormalizer(Ffmpeg ffmpeg, EncoderSelector encoders)
 {
     public const int Width = TitleCardStage.Width;
     public const int Height = TitleCardStage.Height;
@@ -53,7 +53,7 @@ public sealed class MediaNormalizer(Ffmpeg ffmpeg)
             graph += $";[1:a]atrim=duration={s}[a]";
         }
         args.AddRange(["-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-t", s]);
-        args.AddRange(EncodeArgs());
+        args.AddRange(EncodeArgs(await encoders.GetAsync(ct)));
         args.Add(output);
         await RunAsync(args, seconds, progress, ct);
         await VerifyAsync(output, ct);
@@ -74,9 +74,9 @@ public sealed class MediaNormalizer(Ffmpeg ffmpeg)
         }
     }
 
-    public IEnumerable<string> EncodeArgs() =>
+    public static IEnumerable<string> EncodeArgs(VideoEncoder encoder) =>
     [
-        "-c:v", "libx264", "-preset", ffmpeg.Options.X264Preset, "-crf", ffmpeg.Options.Crf.ToString(CultureInfo.InvariantCulture),
+        .. encoder.Arguments,
         "-pix_fmt", "yuv420p", "-r", Fps.ToString(CultureInfo.InvariantCulture), "-fps_mode", "cfr",
         "-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart",
     ];

@@ -12,7 +12,7 @@ namespace ViralForge.Gpu.Svd;
 /// Stable Video Diffusion clips: the keyframe in at the model's size, frames out through the pipeline,
 /// encoded to the delivery format (1080x1920, 30 fps, H.264). The models load on first use and stay warm.
 /// </summary>
-public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider provider, Ffmpeg ffmpeg, ILogger<SvdClipGenerator> log) : IVideoDiffusion, IDisposable
+public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider provider, Ffmpeg ffmpeg, EncoderSelector encoders, ILogger<SvdClipGenerator> log) : IVideoDiffusion, IDisposable
 {
     /// <summary>The size used when the UNet export does not fix one: portrait 576x1024, SVD's native area.</summary>
     public const int DefaultWidth = 576;
@@ -95,7 +95,7 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-framerate", rate, "-i", raw,
             "-vf", "scale=1080:1920:force_original_aspect_ratio=increase:flags=lanczos,crop=1080:1920,fps=30,format=yuv420p,setsar=1",
             "-t", request.Seconds.ToString("0.###", CultureInfo.InvariantCulture),
-            "-c:v", "libx264", "-preset", ffmpeg.Options.X264Preset, "-crf", ffmpeg.Options.Crf.ToString(CultureInfo.InvariantCulture),
+            .. (await encoders.GetAsync(ct)).Arguments,
             "-an", "-movflags", "+faststart", request.OutputPath,
         ], request.Seconds, null, ct);
         File.Delete(raw);

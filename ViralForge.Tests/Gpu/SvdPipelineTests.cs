@@ -153,7 +153,7 @@ public sealed class SvdPipelineTests
         var keyframe = Path.Combine(data, "keyframe.png");
         await ProcessRunner.RunAsync("ffmpeg", ["-f", "lavfi", "-i", "testsrc=s=1080x1920:d=1", "-frames:v", "1", keyframe], TimeSpan.FromSeconds(30), CancellationToken.None);
         var ffmpeg = new Ffmpeg(Options.Create(new MediaOptions()));
-        using var generator = new SvdClipGenerator(Options.Create(new GpuOptions { SvdModelsPath = models }), Provider(), ffmpeg, NullLogger<SvdClipGenerator>.Instance);
+        using var generator = new SvdClipGenerator(Options.Create(new GpuOptions { SvdModelsPath = models }), Provider(), ffmpeg, new EncoderSelector(ffmpeg, NullLogger<EncoderSelector>.Instance), NullLogger<SvdClipGenerator>.Instance);
         Assert.True(generator.Status.Available, generator.Status.Description);
         Assert.Equal("svd-onnx-cpu", generator.Status.Engine);
 

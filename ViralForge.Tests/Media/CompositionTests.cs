@@ -119,7 +119,7 @@ public sealed class CompositionTests
         var work = Directory.CreateDirectory(Path.Combine(root, "scene: 1, [a]; it's")).FullName;
         var brief = TestScripts.Brief(scenes: 1);
         var script = brief with { Scenes = [brief.Scenes[0] with { Narration = "Save 50% today, %{pts} is not code." }] };
-        var stage = new ViralForge.Core.Keyframes.TitleCardStage(Ffmpeg, new MediaNormalizer(Ffmpeg));
+        var stage = new ViralForge.Core.Keyframes.TitleCardStage(Ffmpeg, new MediaNormalizer(Ffmpeg, new EncoderSelector(Ffmpeg, Microsoft.Extensions.Logging.Abstractions.NullLogger<EncoderSelector>.Instance)));
         var context = new StageContext
         {
             Run = new StageRun { Id = 1, Stage = StageKind.Keyframes, SceneIndex = 0 },

@@ -26,7 +26,7 @@ public sealed class ExternalFilesTests
     {
         var models = TinySvdModels.Write(Path.Combine(TestEnvironment.NewFolder("svd-stamp"), "models"));
         var provider = new OnnxProvider(Options.Create(new GpuOptions()), NullLogger<OnnxProvider>.Instance);
-        using var generator = new SvdClipGenerator(Options.Create(new GpuOptions { SvdModelsPath = models }), provider, Ffmpeg, NullLogger<SvdClipGenerator>.Instance);
+        using var generator = new SvdClipGenerator(Options.Create(new GpuOptions { SvdModelsPath = models }), provider, Ffmpeg, new EncoderSelector(Ffmpeg, NullLogger<EncoderSelector>.Instance), NullLogger<SvdClipGenerator>.Instance);
         var before = generator.Status.ModelStamp;
         Assert.Contains("unet.onnx:", before, StringComparison.Ordinal);
         var loaded = generator.Models();

@@ -136,7 +136,7 @@ public sealed class MediaZooTests(MediaZooFixture zoo) : IClassFixture<MediaZooF
     public async Task Every_input_is_normalised_to_the_delivery_spec_or_rejected_with_a_reason(string name)
     {
         var inspector = new MediaInspector(zoo.Ffmpeg);
-        var normalizer = new MediaNormalizer(zoo.Ffmpeg);
+        var normalizer = new MediaNormalizer(zoo.Ffmpeg, new EncoderSelector(zoo.Ffmpeg, Microsoft.Extensions.Logging.Abstractions.NullLogger<EncoderSelector>.Instance));
         var input = zoo.PathOf(name);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
 
@@ -186,7 +186,7 @@ public sealed class MediaZooTests(MediaZooFixture zoo) : IClassFixture<MediaZooF
     public async Task Hostile_files_are_refused_by_the_probe_and_by_ffmpeg_itself_without_touching_the_network_or_other_files()
     {
         var inspector = new MediaInspector(zoo.Ffmpeg);
-        var normalizer = new MediaNormalizer(zoo.Ffmpeg);
+        var normalizer = new MediaNormalizer(zoo.Ffmpeg, new EncoderSelector(zoo.Ffmpeg, Microsoft.Extensions.Logging.Abstractions.NullLogger<EncoderSelector>.Instance));
         foreach (var name in new[] { "hls-playlist.mp4", "concat-list.mp4" })
         {
             var refused = await Assert.ThrowsAsync<MediaRejectedException>(() => inspector.InspectAsync(zoo.PathOf(name), CancellationToken.None));
