@@ -2,6 +2,17 @@ using ViralForge.Web.Extensions;
 using ViralForge.Web.Setup;
 
 var builder = WebApplication.CreateBuilder(args);
+var role = NodeRole.From(builder.Configuration);
+if (role.IsWorker)
+{
+    // --role worker [--queues gpu,media,default,outside]: no UI, a Hangfire server and /health.
+    builder.AddViralForgeWorker(role);
+    var worker = builder.Build();
+    worker.UseViralForgeWorker();
+    await StudioInitializer.MigrateAsync(worker.Services, worker.Lifetime.ApplicationStopping);
+    await worker.RunAsync();
+    return;
+}
 // Serves package assets (MudBlazor) from a build output too, not only from a publish folder.
 builder.WebHost.UseStaticWebAssets();
 builder.AddViralForge();

@@ -34,7 +34,7 @@ public sealed class StageExecutor(
     TimeProvider time,
     ILogger<StageExecutor> log)
 {
-    private static readonly string WorkerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+    private static readonly string WorkerName = NodeIdentity.Name;
     private readonly PipelineOptions _options = options.Value;
     private readonly Dictionary<StageKind, IStageHandler> _handlers = handlers.ToDictionary(h => h.Stage);
 

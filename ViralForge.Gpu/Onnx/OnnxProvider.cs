@@ -103,7 +103,8 @@ public sealed class OnnxProvider(IOptions<GpuOptions> options, ILogger<OnnxProvi
         return status;
     }
 
-    private static ProviderStatus Probe(GpuOptions gpu)
+    /// <summary>A tiny inference on the configured provider, now (a worker decides at start-up whether to take GPU work).</summary>
+    public static ProviderStatus Probe(GpuOptions gpu)
     {
         var requested = gpu.ExecutionProvider;
         try

@@ -91,6 +91,7 @@ public sealed partial class EndpointAccessTests
         ["PUT /api/storage/quota"] = "admin",
         ["GET /api/uploads/quota"] = "create",
         ["GET /api/voices"] = "view",
+        ["GET /api/workers"] = "admin",
         ["GET /api/webhooks"] = "admin",
         ["POST /api/webhooks"] = "admin",
         ["PUT /api/webhooks/{id:int}"] = "admin",

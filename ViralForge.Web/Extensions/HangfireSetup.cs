@@ -20,8 +20,9 @@ public sealed class WorkerOptions
 
 public static class HangfireSetup
 {
-    public static IServiceCollection AddViralForgeHangfire(this IServiceCollection services, IConfiguration configuration, string connectionString)
+    public static IServiceCollection AddViralForgeHangfire(this IServiceCollection services, IConfiguration configuration, string connectionString, NodeRole? role = null)
     {
+        role ??= NodeRole.From(configuration);
         services.AddHangfire(cfg => cfg
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
@@ -36,7 +37,9 @@ public static class HangfireSetup
                 // A crashed worker's job becomes visible again after this; running jobs keep extending it.
                 InvisibilityTimeout = TimeSpan.FromMinutes(2),
                 UseSlidingInvisibilityTimeout = true,
-                DistributedLockTimeout = TimeSpan.FromSeconds(30),
+                // Also how long a lock a killed process held (the recurring-job scheduler's, taken every
+                // second) blocks the others: the stage dispatchers find its lost runs only after that.
+                DistributedLockTimeout = TimeSpan.FromSeconds(10),
             }));
 
         var workers = configuration.GetSection(WorkerOptions.Section).Get<WorkerOptions>() ?? new WorkerOptions();
@@ -44,11 +47,15 @@ public static class HangfireSetup
         {
             return services;
         }
-        // One server per queue family, so a long GPU job never starves the light work.
-        AddServer(services, "gpu", [Queues.Gpu], workers.Gpu);
-        AddServer(services, "media", [Queues.Media], workers.Media);
-        AddServer(services, "default", [Queues.Default], workers.Default);
-        AddServer(services, "outside", [Queues.Outside], workers.Outside);
+        // One server per queue family, so a long GPU job never starves the light work; only the
+        // families this process serves (all, unless --queues names some).
+        foreach (var (queue, count) in new[] { (Queues.Gpu, workers.Gpu), (Queues.Media, workers.Media), (Queues.Default, workers.Default), (Queues.Outside, workers.Outside) })
+        {
+            if (role.Serves(queue))
+            {
+                AddServer(services, queue, [queue], count);
+            }
+        }
         return services;
     }
 
@@ -60,7 +67,7 @@ public static class HangfireSetup
         }
         services.AddHangfireServer(o =>
         {
-            o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}:{name}";
+            o.ServerName = $"{NodeIdentity.Name}:{name}";
             o.Queues = queues;
             o.WorkerCount = workers;
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);

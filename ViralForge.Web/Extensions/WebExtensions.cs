@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using MudBlazor.Services;
 using ViralForge.Core.Data;
@@ -36,7 +37,9 @@ public static class WebExtensions
 
         services.AddViralForgeCore(configuration, connectionString);
         services.AddViralForgeGpu();
-        services.AddViralForgeHangfire(configuration, connectionString);
+        var role = NodeRole.From(configuration);
+        services.AddViralForgeHangfire(configuration, connectionString, role);
+        services.AddNodeServices(role);
         services.AddOptions<SetupOptions>().Bind(configuration.GetSection(SetupOptions.Section))
             .PostConfigure(o => o.AdminPassword ??= Environment.GetEnvironmentVariable("VIRALFORGE_ADMIN_PASSWORD"));
         services.AddSingleton<DispatcherControl>();
@@ -57,20 +60,8 @@ public static class WebExtensions
         AddAuth(services);
         services.AddStudioMcp();
         services.AddRequestProtection(configuration);
-        // Sign-in cookies survive restarts: keys live beside the artifacts, not in memory.
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
-        services.AddDataProtection()
-            .SetApplicationName("ViralForge")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storage.ArtifactsPath))!, "keys")));
-
-        var media = configuration.GetSection(MediaOptions.Section).Get<MediaOptions>() ?? new MediaOptions();
-        services.AddHealthChecks()
-            .AddCheck<DatabaseHealthCheck>("database")
-            .AddTypeActivatedCheck<ToolHealthCheck>("ffmpeg", media.FfmpegPath, new[] { "-hide_banner", "-version" })
-            .AddTypeActivatedCheck<ToolHealthCheck>("espeak-ng", media.EspeakPath, new[] { "--version" })
-            .AddCheck<ArtifactStoreHealthCheck>("artifact-store")
-            .AddCheck<GpuHealthCheck>("gpu")
-            .AddCheck<EncoderHealthCheck>("encoder");
+        services.AddStudioDataProtection(configuration);
+        services.AddStudioHealthChecks(configuration);
         return builder;
     }
 
@@ -176,6 +167,11 @@ public static class WebExtensions
             AppPath = "/admin/queues",
         }).RequireAuthorization(Policies.Admin);
         app.MapGet("/health/live", () => Results.Text("alive")).AllowAnonymous();
+        app.MapGet("/api/workers", async (IDbContextFactory<ViralForgeDbContext> dbFactory, TimeProvider time, CancellationToken ct) =>
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            return Results.Ok(await WorkerRegistry.ListAsync(db, time.GetUtcNow(), ct));
+        }).RequireAuthorization(Policies.Admin);
         app.MapGet("/api/admin/endpoints", (EndpointDataSource endpoints) => Results.Ok(EndpointAccess.Describe([endpoints])))
             .RequireAuthorization(Policies.Admin);
         app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync }).RequireAuthorization(Policies.View);
@@ -203,7 +199,7 @@ public static class WebExtensions
         }
     }
 
-    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    internal static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
         return context.Response.WriteAsync(JsonSerializer.Serialize(new

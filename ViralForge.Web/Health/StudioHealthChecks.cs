@@ -74,7 +74,7 @@ public sealed class ArtifactStoreHealthCheck(IOptions<StorageOptions> options, C
 /// The GPU as it really is: the configured execution provider proven by a probe inference, what video
 /// diffusion will do, and the slot. CUDA asked for but unusable is unhealthy, with the reason.
 /// </summary>
-public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoDiffusion diffusion) : IHealthCheck
+public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoDiffusion diffusion, Extensions.NodeRole role) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -92,7 +92,10 @@ public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoD
         };
         return Task.FromResult(status.Usable
             ? HealthCheckResult.Healthy($"{status.Detail} {svd.Description}", data)
-            : HealthCheckResult.Unhealthy($"{status.Requested} was asked for and cannot be used: {status.Detail}", data: data));
+            // A worker that left the gpu queue for this reason still does its other work: degraded, not down.
+            : role.GpuRefused is not null
+                ? HealthCheckResult.Degraded(role.GpuRefused, data: data)
+                : HealthCheckResult.Unhealthy($"{status.Requested} was asked for and cannot be used: {status.Detail}", data: data));
     }
 }
 

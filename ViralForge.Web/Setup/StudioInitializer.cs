@@ -21,6 +21,15 @@ public sealed class SetupOptions
 /// <summary>First-start set-up: migrations, roles, the admin account and the demo video.</summary>
 public static class StudioInitializer
 {
+    /// <summary>A worker's start: the schema only (under the same lock); seeding is the studio's.</summary>
+    public static async Task MigrateAsync(IServiceProvider services, CancellationToken ct)
+    {
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<ViralForgeDbContext>();
+        await using var setupLock = await TakeSetupLockAsync(db, scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
+        await db.Database.MigrateAsync(ct);
+    }
+
     public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct)
     {
         using var scope = services.CreateScope();

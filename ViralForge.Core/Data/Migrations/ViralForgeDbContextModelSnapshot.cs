@@ -1164,6 +1164,48 @@ namespace ViralForge.Core.Data.Migrations
                     b.ToTable("fetched_bodies", (string)null);
                 });
 
+            modelBuilder.Entity("ViralForge.Core.Pipeline.WorkerNode", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Gpu")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("gpu");
+
+                    b.Property<DateTimeOffset>("LastBeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_beat_at");
+
+                    b.PrimitiveCollection<List<string>>("Queues")
+                        .IsRequired()
+                        .HasColumnType("text[]")
+                        .HasColumnName("queues");
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("role");
+
+                    b.Property<DateTimeOffset>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<DateTimeOffset?>("StoppedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stopped_at");
+
+                    b.HasKey("Name")
+                        .HasName("pk_worker_nodes");
+
+                    b.ToTable("worker_nodes", (string)null);
+                });
+
             modelBuilder.Entity("ViralForge.Core.Publishing.Channel", b =>
                 {
                     b.Property<int>("Id")
