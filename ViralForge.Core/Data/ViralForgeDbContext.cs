@@ -1,11 +1,14 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace ViralForge.Core.Data;
 
 public sealed class ViralForgeDbContext(DbContextOptions<ViralForgeDbContext> options)
-    : IdentityDbContext<AppUser>(options)
+    : IdentityDbContext<AppUser>(options), IDataProtectionKeyContext
 {
+    /// <summary>Data Protection's key ring, shared by every studio and worker on this database.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<Video> Videos => Set<Video>();
     public DbSet<StageRun> StageRuns => Set<StageRun>();
     public DbSet<Artifact> Artifacts => Set<Artifact>();

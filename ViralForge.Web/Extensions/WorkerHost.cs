@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ViralForge.Core.Data;
 using ViralForge.Core.Extensions;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
@@ -47,14 +48,23 @@ public static class WorkerHost
         return services;
     }
 
-    /// <summary>Keys beside the artifacts, shared by every process that shares the artifact folder (sign-in cookies, channel and webhook secrets).</summary>
+    /// <summary>
+    /// The key ring in PostgreSQL, so every studio and worker on any machine reads the same keys (sign-in
+    /// cookies, channel and webhook secrets); keys an earlier release kept in a folder are imported once.
+    /// </summary>
     public static IServiceCollection AddStudioDataProtection(this IServiceCollection services, IConfiguration configuration)
     {
-        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
         services.AddDataProtection()
             .SetApplicationName("ViralForge")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storage.ArtifactsPath))!, "keys")));
+            .PersistKeysToDbContext<ViralForgeDbContext>();
         return services;
+    }
+
+    /// <summary>Where releases before the keys moved to PostgreSQL kept them.</summary>
+    public static string LegacyKeysFolder(IConfiguration configuration)
+    {
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        return Path.Combine(Path.GetDirectoryName(Path.GetFullPath(storage.ArtifactsPath))!, "keys");
     }
 
     public static IServiceCollection AddStudioHealthChecks(this IServiceCollection services, IConfiguration configuration)

@@ -28,6 +28,40 @@ public static class StudioInitializer
         var db = scope.ServiceProvider.GetRequiredService<ViralForgeDbContext>();
         await using var setupLock = await TakeSetupLockAsync(db, scope.ServiceProvider.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
         await db.Database.MigrateAsync(ct);
+        await ImportLegacyKeysAsync(db, scope.ServiceProvider, ct);
+    }
+
+    /// <summary>
+    /// Data Protection keys an earlier release kept in a folder beside the artifacts move into PostgreSQL
+    /// once (under the setup lock), so sign-in cookies and encrypted channel tokens still open.
+    /// </summary>
+    private static async Task ImportLegacyKeysAsync(ViralForgeDbContext db, IServiceProvider sp, CancellationToken ct)
+    {
+        var folder = Extensions.WorkerHost.LegacyKeysFolder(sp.GetRequiredService<IConfiguration>());
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+        var known = (await db.DataProtectionKeys.Select(k => k.FriendlyName).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+        var added = 0;
+        foreach (var file in Directory.EnumerateFiles(folder, "key-*.xml"))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (!known.Contains(name))
+            {
+                var xml = System.Xml.Linq.XElement.Load(file);
+                db.DataProtectionKeys.Add(new Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey
+                {
+                    FriendlyName = name, Xml = xml.ToString(System.Xml.Linq.SaveOptions.DisableFormatting),
+                });
+                added++;
+            }
+        }
+        if (added > 0)
+        {
+            await db.SaveChangesAsync(ct);
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("Setup").LogInformation("Moved {Count} Data Protection keys from the keys folder into the database.", added);
+        }
     }
 
     public static async Task InitializeAsync(IServiceProvider services, CancellationToken ct)
@@ -43,6 +77,7 @@ public static class StudioInitializer
         // migration ("column already exists") or on a unique index.
         await using var setupLock = await TakeSetupLockAsync(db, sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), ct);
         await db.Database.MigrateAsync(ct);
+        await ImportLegacyKeysAsync(db, sp, ct);
         log.LogInformation("Database schema is up to date.");
         await sp.GetRequiredService<Core.Script.Prompts.PromptLibrary>().EnsureDefaultsAsync(ct);
 
