@@ -17,8 +17,9 @@ public sealed record ChannelInput(
 /// <summary>Channels (admin) and publications (reviewers): what people can do to publishing.</summary>
 public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> dbFactory, ChannelSecrets secrets, PublicationQueue queue, TimeProvider time)
 {
-    public async Task<Channel> SaveChannelAsync(int? id, ChannelInput input, string actor, CancellationToken ct)
+    public async Task<Channel> SaveChannelAsync(int? id, ChannelInput input, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Admin);
         var problems = Validate(input);
         if (problems.Count > 0)
         {
@@ -178,8 +179,9 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
     }
 
     /// <summary>An approved video goes out on more channels (its review and gate already passed).</summary>
-    public async Task<List<Publication>> AddAsync(Guid videoId, PublishPlan plan, string actor, CancellationToken ct)
+    public async Task<List<Publication>> AddAsync(Guid videoId, PublishPlan plan, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Reviewer);
         if (plan.ChannelIds is not { Count: > 0 })
         {
             throw new PublishingException("Pick at least one channel.");
@@ -216,8 +218,9 @@ public sealed class PublishingCommands(IDbContextFactory<ViralForgeDbContext> db
     }
 
     /// <summary>A failed or stuck publication tries again now, resuming whatever the platform already has.</summary>
-    public async Task RetryAsync(long publicationId, string actor, CancellationToken ct)
+    public async Task RetryAsync(long publicationId, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Reviewer);
         await using (var db = await dbFactory.CreateDbContextAsync(ct))
         {
             var row = await db.Publications.Include(p => p.Channel).SingleOrDefaultAsync(p => p.Id == publicationId, ct)

@@ -40,6 +40,7 @@ public sealed class CommandRoleTests
         await using var provider = services.BuildServiceProvider();
         var commands = provider.GetRequiredService<PipelineCommands>();
         var uploads = provider.GetRequiredService<SceneUploadService>();
+        var publishing = provider.GetRequiredService<ViralForge.Core.Publishing.PublishingCommands>();
 
         var creator = new StudioActor("cora@viralforge.test", new HashSet<string> { Roles.Creator });
         var reviewer = new StudioActor("rex@viralforge.test", new HashSet<string> { Roles.Reviewer });
@@ -58,6 +59,9 @@ public sealed class CommandRoleTests
             ("edit script", reviewer, a => commands.SaveDraftAsync(video.Id, null, true, a, CancellationToken.None)),
             ("create", reviewer, a => commands.CreateVideoAsync("brief", TestScripts.Brief(), null, a, CancellationToken.None)),
             ("upload", reviewer, a => uploads.UploadAsync(video.Id, 0, new MemoryStream([1, 2, 3]), "x.png", null, 0, a, CancellationToken.None)),
+            ("add publications", creator, a => publishing.AddAsync(video.Id, new ViralForge.Core.Publishing.PublishPlan(null), a, CancellationToken.None)),
+            ("retry a publication", creator, a => publishing.RetryAsync(1, a, CancellationToken.None)),
+            ("save a channel", reviewer, a => publishing.SaveChannelAsync(null, null!, a, CancellationToken.None)),
             ("create", nobody, a => commands.CreateVideoAsync("brief", TestScripts.Brief(), null, a, CancellationToken.None)),
             ("approve", nobody, a => commands.ApproveAsync(video.Id, a, null, CancellationToken.None)),
         };

@@ -49,7 +49,7 @@ public static class PublishingEndpoints
             {
                 try
                 {
-                    var added = await commands.AddAsync(id, body.ToPlan()!, Api.VideoEndpoints.Actor(user), ct);
+                    var added = await commands.AddAsync(id, body.ToPlan()!, StudioActor.From(user), ct);
                     return Results.Accepted($"/api/videos/{id}/publications", added.Select(p => new { p.Id, p.ChannelId, p.ScheduledFor, status = p.Status.ToString() }));
                 }
                 catch (KeyNotFoundException)
@@ -66,7 +66,7 @@ public static class PublishingEndpoints
             {
                 try
                 {
-                    await commands.RetryAsync(id, Api.VideoEndpoints.Actor(user), ct);
+                    await commands.RetryAsync(id, StudioActor.From(user), ct);
                     return Results.Accepted();
                 }
                 catch (PublishingException ex)
@@ -103,7 +103,7 @@ public static class PublishingEndpoints
     {
         try
         {
-            var channel = await commands.SaveChannelAsync(id, body.ToInput(), Api.VideoEndpoints.Actor(user), ct);
+            var channel = await commands.SaveChannelAsync(id, body.ToInput(), StudioActor.From(user), ct);
             return id is null ? Results.Created($"/api/channels/{channel.Id}", PublishingCommands.Describe(channel)) : Results.Ok(PublishingCommands.Describe(channel));
         }
         catch (PublishingException ex)

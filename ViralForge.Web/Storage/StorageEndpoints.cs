@@ -35,48 +35,31 @@ public static class StorageEndpoints
                 largestVideos = summary.LargestVideos,
             });
         });
-        api.MapPut("/storage/floor", async (FloorRequest body, DiskGuard disk, ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            try
-            {
-                StudioActor.From(user).Require(Roles.Admin);
-                await disk.SetFloorMegabytesAsync(body.Megabytes ?? -1, Api.VideoEndpoints.Actor(user), ct);
-                return Results.NoContent();
-            }
-            catch (PipelineCommandException ex)
-            {
-                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
-            }
-        });
+        api.MapPut("/storage/floor", (FloorRequest body, DiskGuard disk, ClaimsPrincipal user, CancellationToken ct) =>
+            SetAsync(user, actor => disk.SetFloorMegabytesAsync(body.Megabytes ?? -1, actor, ct)));
         api.MapGet("/storage/collection", async (ArtifactCollector collector, CancellationToken ct) => Results.Ok(await collector.PlanAsync(ct)));
         api.MapPost("/storage/collection", async (ArtifactCollector collector, ClaimsPrincipal user, CancellationToken ct) =>
             Results.Ok(await collector.CollectAsync(Api.VideoEndpoints.Actor(user), ct)));
-        api.MapPut("/storage/retention", async (RetentionRequest body, ArtifactCollector collector, ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            try
-            {
-                await collector.SetRetentionDaysAsync(body.Days ?? -1, Api.VideoEndpoints.Actor(user), ct);
-                return Results.NoContent();
-            }
-            catch (PipelineCommandException ex)
-            {
-                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
-            }
-        });
+        api.MapPut("/storage/retention", (RetentionRequest body, ArtifactCollector collector, ClaimsPrincipal user, CancellationToken ct) =>
+            SetAsync(user, actor => collector.SetRetentionDaysAsync(body.Days ?? -1, actor, ct)));
         api.MapGet("/storage/quota", async (UploadQuota quota, CancellationToken ct) =>
             Results.Ok(new { megabytes = await quota.QuotaMegabytesAsync(ct), uploaders = await quota.UsageAsync(50, ct) }));
-        api.MapPut("/storage/quota", async (QuotaRequest body, UploadQuota quota, ClaimsPrincipal user, CancellationToken ct) =>
-        {
-            try
-            {
-                await quota.SetQuotaMegabytesAsync(body.Megabytes ?? -1, Api.VideoEndpoints.Actor(user), ct);
-                return Results.NoContent();
-            }
-            catch (PipelineCommandException ex)
-            {
-                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
-            }
-        });
+        api.MapPut("/storage/quota", (QuotaRequest body, UploadQuota quota, ClaimsPrincipal user, CancellationToken ct) =>
+            SetAsync(user, actor => quota.SetQuotaMegabytesAsync(body.Megabytes ?? -1, actor, ct)));
         return app;
+    }
+
+    /// <summary>An admin's storage setting: 204, or 400 with why the value was refused.</summary>
+    private static async Task<IResult> SetAsync(ClaimsPrincipal user, Func<string, Task> set)
+    {
+        try
+        {
+            await set(StudioActor.From(user).Require(Roles.Admin));
+            return Results.NoContent();
+        }
+        catch (PipelineCommandException ex)
+        {
+            return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+        }
     }
 }
