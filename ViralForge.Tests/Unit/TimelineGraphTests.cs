@@ -56,25 +56,35 @@ public sealed class TimelineGraphTests
     }
 
     [Fact]
-    public void Loudness_measurements_are_read_from_ffmpeg_output_and_silence_falls_back()
+    public void Loudness_measurements_are_read_from_the_meter_and_a_plain_gain_is_used_only_where_it_keeps_the_peak_and_range()
     {
         const string output = """
-            [Parsed_loudnorm_0 @ 0x5] 
-            {
-                "input_i" : "-27.61",
-                "input_tp" : "-9.89",
-                "input_lra" : "3.20",
-                "input_thresh" : "-38.06",
-                "output_i" : "-14.1",
-                "output_tp" : "-1.00",
-                "output_lra" : "2.90",
-                "output_thresh" : "-24.5",
-                "normalization_type" : "dynamic",
-                "target_offset" : "0.10"
-            }
+            [Parsed_ebur128_0 @ 0x55] Summary:
+
+              Integrated loudness:
+                I:         -21.9 LUFS
+                Threshold: -31.9 LUFS
+
+              Loudness range:
+                LRA:         3.2 LU
+                Threshold: -41.9 LUFS
+                LRA low:   -23.1 LUFS
+                LRA high:  -20.0 LUFS
+
+              True peak:
+                Peak:      -9.5 dBFS
             """;
-        Assert.Equal(("-27.61", "-9.89", "3.20", "-38.06", "0.10"), LoudnessPass.Parse(output));
-        Assert.Null(LoudnessPass.Parse(output.Replace("-27.61", "-inf")));
-        Assert.Null(LoudnessPass.Parse("no json here"));
+        var measured = LoudnessPass.Parse(output);
+        Assert.Equal(new LoudnessMeasure(-21.9, -31.9, 3.2, -9.5), measured);
+        // +7.9 dB lifts the peak to -1.6 dBFS, under the -1 ceiling: a plain gain, as loudnorm's linear mode.
+        Assert.Equal("volume=7.9dB", LoudnessPass.Filter(measured, -14, -1));
+        // A louder peak would pass the ceiling: loudnorm decides, with the measurements.
+        Assert.StartsWith("loudnorm=I=-14:TP=-1:LRA=11:measured_I=-21.9:measured_TP=-5:measured_LRA=3.2:measured_thresh=-31.9",
+            LoudnessPass.Filter(measured!.Value with { TruePeak = -5 }, -14, -1));
+        // Silence (the meter reads 0.0 and -inf when nothing is heard) falls back to one pass.
+        Assert.Null(LoudnessPass.Parse(output.Replace("-21.9 LUFS", "-inf LUFS").Replace("I:         -inf", "I:         -inf")));
+        Assert.Null(LoudnessPass.Parse(output.Replace("I:         -21.9", "I:           0.0")));
+        Assert.Null(LoudnessPass.Parse("no summary here"));
+        Assert.Equal("loudnorm=I=-14:TP=-1:LRA=11", LoudnessPass.Filter(null, -14, -1));
     }
 }
