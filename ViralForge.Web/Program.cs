@@ -2,6 +2,9 @@ using ViralForge.Web.Extensions;
 using ViralForge.Web.Setup;
 
 var builder = WebApplication.CreateBuilder(args);
+// --role and --queues name Node:Role and Node:Queues (also Node__Role in the environment); a bare ROLE
+// variable some other tool set must not turn a studio into a worker.
+builder.Configuration.AddCommandLine(args, new Dictionary<string, string> { ["--role"] = "Node:Role", ["--queues"] = "Node:Queues" });
 var role = NodeRole.From(builder.Configuration);
 if (role.IsWorker)
 {

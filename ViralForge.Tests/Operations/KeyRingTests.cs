@@ -29,7 +29,7 @@ public sealed class KeyRingTests
 
         await using var studio = new StudioProcess(cs, folder, new() { ["Workers__Enabled"] = "false" });
         await studio.StartAsync();
-        await using var worker = new StudioProcess(cs, TestEnvironment.NewFolder("keyring-worker"), new() { ["role"] = "worker", ["queues"] = "outside,default" });
+        await using var worker = new StudioProcess(cs, TestEnvironment.NewFolder("keyring-worker"), new() { ["Node__Role"] = "worker", ["Node__Queues"] = "outside,default" });
         await worker.StartAsync();
         var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
 

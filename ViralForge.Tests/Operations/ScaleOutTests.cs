@@ -24,8 +24,8 @@ public sealed class ScaleOutTests
         await studio.StartAsync();
         Dictionary<string, string> Worker(string queues, Dictionary<string, string>? more = null) => new(more ?? [])
         {
-            ["role"] = "worker",
-            ["queues"] = queues,
+            ["Node__Role"] = "worker",
+            ["Node__Queues"] = queues,
             // One artifact store for all (a shared folder here; S3-compatible storage across machines).
             ["Storage__ArtifactsPath"] = studio.ArtifactsPath,
             ["Storage__OutboxPath"] = studio.OutboxPath,

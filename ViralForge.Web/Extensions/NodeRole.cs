@@ -35,12 +35,12 @@ public sealed class NodeRole
 
     public static NodeRole From(IConfiguration configuration)
     {
-        var kind = (configuration["role"] ?? configuration["Node:Role"] ?? Studio).Trim().ToLowerInvariant();
+        var kind = (configuration["Node:Role"] ?? Studio).Trim().ToLowerInvariant();
         if (kind is not (Studio or Worker))
         {
             throw new InvalidOperationException($"Unknown role '{kind}': use --role studio or --role worker.");
         }
-        var named = (configuration["queues"] ?? configuration["Node:Queues"] ?? "")
+        var named = (configuration["Node:Queues"] ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(q => q.ToLowerInvariant()).ToHashSet();
         var unknown = named.Except(Core.Pipeline.Queues.All).ToList();
         if (unknown.Count > 0)
