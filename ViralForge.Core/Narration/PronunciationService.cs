@@ -13,8 +13,9 @@ public sealed class PronunciationService(IDbContextFactory<ViralForgeDbContext> 
         return await db.Pronunciations.AsNoTracking().OrderBy(p => p.Term).ToListAsync(ct);
     }
 
-    public async Task<Pronunciation> SaveAsync(Pronunciation entry, string actor, CancellationToken ct)
+    public async Task<Pronunciation> SaveAsync(Pronunciation entry, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Admin);
         if (PronunciationRewriter.Validate(entry) is { } problem)
         {
             throw new ArgumentException(problem);
@@ -52,8 +53,9 @@ public sealed class PronunciationService(IDbContextFactory<ViralForgeDbContext> 
         return row;
     }
 
-    public async Task DeleteAsync(int id, string actor, CancellationToken ct)
+    public async Task DeleteAsync(int id, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var row = await db.Pronunciations.SingleOrDefaultAsync(p => p.Id == id, ct);
         if (row is null)

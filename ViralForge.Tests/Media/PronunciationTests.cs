@@ -54,14 +54,15 @@ public sealed class PronunciationTests
     [Fact]
     public async Task Changes_are_validated_and_recorded_with_before_and_after()
     {
+        var admin = new ViralForge.Core.Security.StudioActor("admin@test", new HashSet<string> { ViralForge.Core.Security.Roles.Admin });
         var service = new PronunciationService(await TestEnvironment.CreateMigratedDatabaseAsync("pron"), new VoiceCatalog([new EspeakSpeechEngine()]), TimeProvider.System);
 
-        var saved = await service.SaveAsync(Entry("GIF", "jif"), "admin@test", CancellationToken.None);
+        var saved = await service.SaveAsync(Entry("GIF", "jif"), admin, CancellationToken.None);
         saved.SaysAs = "ghif";
-        await service.SaveAsync(saved, "admin@test", CancellationToken.None);
-        Assert.Contains("already an entry", (await Assert.ThrowsAsync<ArgumentException>(() => service.SaveAsync(Entry("GIF", "x"), "admin@test", CancellationToken.None))).Message);
-        Assert.Contains("brackets", (await Assert.ThrowsAsync<ArgumentException>(() => service.SaveAsync(Entry("A", "[[x]]"), "admin@test", CancellationToken.None))).Message);
-        await service.DeleteAsync(saved.Id, "admin@test", CancellationToken.None);
+        await service.SaveAsync(saved, admin, CancellationToken.None);
+        Assert.Contains("already an entry", (await Assert.ThrowsAsync<ArgumentException>(() => service.SaveAsync(Entry("GIF", "x"), admin, CancellationToken.None))).Message);
+        Assert.Contains("brackets", (await Assert.ThrowsAsync<ArgumentException>(() => service.SaveAsync(Entry("A", "[[x]]"), admin, CancellationToken.None))).Message);
+        await service.DeleteAsync(saved.Id, admin, CancellationToken.None);
 
         Assert.Empty(await service.ListAsync(CancellationToken.None));
         var history = await service.HistoryAsync(CancellationToken.None);

@@ -8,6 +8,8 @@ namespace ViralForge.Tests.Script;
 
 public sealed class ScriptSchemaAndPromptTests
 {
+    private static readonly ViralForge.Core.Security.StudioActor Alice = new("alice", new HashSet<string> { ViralForge.Core.Security.Roles.Admin });
+
     [Fact]
     public void The_grammar_and_the_json_schema_carry_the_validators_limits()
     {
@@ -99,16 +101,16 @@ public sealed class ScriptSchemaAndPromptTests
         var edit = DefaultScriptPrompt.Version();
         edit.Persona = "A calmer writer.";
 
-        var v2 = await host.Prompts.SaveAsync("script", "", edit, activate: false, "alice", CancellationToken.None);
+        var v2 = await host.Prompts.SaveAsync("script", "", edit, activate: false, Alice, CancellationToken.None);
         Assert.Equal(2, v2.Number);
         Assert.Equal(1, (await host.Prompts.ActiveAsync("script", CancellationToken.None)).Version.Number);
 
-        await host.Prompts.ActivateAsync(v2.Id, "alice", CancellationToken.None);
+        await host.Prompts.ActivateAsync(v2.Id, Alice, CancellationToken.None);
         var (_, active) = await host.Prompts.ActiveAsync("script", CancellationToken.None);
         Assert.Equal((2, "A calmer writer.", "alice"), (active.Number, active.Persona, active.CreatedBy));
 
         edit.Body = "no topic here";
-        var refused = await Assert.ThrowsAsync<PromptException>(() => host.Prompts.SaveAsync("script", "", edit, true, "alice", CancellationToken.None));
+        var refused = await Assert.ThrowsAsync<PromptException>(() => host.Prompts.SaveAsync("script", "", edit, true, Alice, CancellationToken.None));
         Assert.Contains("{{topic}}", refused.Message);
         Assert.Equal(2, (await host.Prompts.TemplatesAsync(CancellationToken.None)).Single().Versions.Count);
         // Without a configured model the writer says so, in the words the studio shows.

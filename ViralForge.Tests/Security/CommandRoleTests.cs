@@ -41,6 +41,8 @@ public sealed class CommandRoleTests
         var commands = provider.GetRequiredService<PipelineCommands>();
         var uploads = provider.GetRequiredService<SceneUploadService>();
         var publishing = provider.GetRequiredService<ViralForge.Core.Publishing.PublishingCommands>();
+        var prompts = provider.GetRequiredService<ViralForge.Core.Script.Prompts.PromptLibrary>();
+        var pronunciations = provider.GetRequiredService<ViralForge.Core.Narration.PronunciationService>();
 
         var creator = new StudioActor("cora@viralforge.test", new HashSet<string> { Roles.Creator });
         var reviewer = new StudioActor("rex@viralforge.test", new HashSet<string> { Roles.Reviewer });
@@ -62,6 +64,8 @@ public sealed class CommandRoleTests
             ("add publications", creator, a => publishing.AddAsync(video.Id, new ViralForge.Core.Publishing.PublishPlan(null), a, CancellationToken.None)),
             ("retry a publication", creator, a => publishing.RetryAsync(1, a, CancellationToken.None)),
             ("save a channel", reviewer, a => publishing.SaveChannelAsync(null, null!, a, CancellationToken.None)),
+            ("activate a prompt version", creator, a => prompts.ActivateAsync(1, a, CancellationToken.None)),
+            ("delete a pronunciation", reviewer, a => pronunciations.DeleteAsync(1, a, CancellationToken.None)),
             ("create", nobody, a => commands.CreateVideoAsync("brief", TestScripts.Brief(), null, a, CancellationToken.None)),
             ("approve", nobody, a => commands.ApproveAsync(video.Id, a, null, CancellationToken.None)),
         };

@@ -37,8 +37,9 @@ public sealed class PromptLibrary(IDbContextFactory<ViralForgeDbContext> dbFacto
     }
 
     /// <summary>Saves the edit as the template's next version (creating the template if new); activates it when asked.</summary>
-    public async Task<PromptVersion> SaveAsync(string templateName, string purpose, PromptVersion draft, bool activate, string actor, CancellationToken ct)
+    public async Task<PromptVersion> SaveAsync(string templateName, string purpose, PromptVersion draft, bool activate, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Admin);
         templateName = templateName.Trim();
         if (templateName.Length is 0 or > 100 || templateName.Any(c => !(char.IsLetterOrDigit(c) || c is '-' or '_')))
         {
@@ -87,8 +88,9 @@ public sealed class PromptLibrary(IDbContextFactory<ViralForgeDbContext> dbFacto
         return version;
     }
 
-    public async Task ActivateAsync(int versionId, string actor, CancellationToken ct)
+    public async Task ActivateAsync(int versionId, Security.StudioActor by, CancellationToken ct)
     {
+        var actor = by.Require(Security.Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var version = await db.PromptVersions.SingleOrDefaultAsync(v => v.Id == versionId, ct)
             ?? throw new PromptException($"Prompt version {versionId} does not exist.");
@@ -106,6 +108,6 @@ public sealed class PromptLibrary(IDbContextFactory<ViralForgeDbContext> dbFacto
         {
             return;
         }
-        await SaveAsync(ScriptRequest.DefaultTemplate, "Writes a short vertical video's script from a topic.", DefaultScriptPrompt.Version(), activate: true, "setup", ct);
+        await SaveAsync(ScriptRequest.DefaultTemplate, "Writes a short vertical video's script from a topic.", DefaultScriptPrompt.Version(), activate: true, Security.StudioActor.System("setup", Security.Roles.Admin), ct);
     }
 }
