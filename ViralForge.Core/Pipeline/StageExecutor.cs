@@ -406,7 +406,7 @@ public sealed class StageExecutor(
     /// </summary>
     private static async Task<bool> ReusedFilesStillThereAsync(ViralForgeDbContext db, List<Guid> ids, CancellationToken ct)
     {
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock_shared({0})", [Storage.ArtifactCollector.LockKey], ct);
+        await Storage.ArtifactCollector.HoldSharedAsync(db, ct);
         return await db.Artifacts.CountAsync(a => ids.Contains(a.Id), ct) == ids.Distinct().Count();
     }
 

@@ -56,9 +56,13 @@ public sealed class ArtifactCollector(
     /// </summary>
     public static async Task<bool> FilesStayAsync(ViralForgeDbContext db, ArtifactStore store, IEnumerable<string> keys, CancellationToken ct)
     {
-        await db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock_shared({0})", [LockKey], ct);
+        await HoldSharedAsync(db, ct);
         return store.AllPresent(keys);
     }
+
+    /// <summary>Takes the collector's lock shared until the caller's transaction ends: no collection runs meanwhile.</summary>
+    public static Task HoldSharedAsync(ViralForgeDbContext db, CancellationToken ct) =>
+        db.Database.ExecuteSqlRawAsync("SELECT pg_advisory_xact_lock_shared({0})", [LockKey], ct);
 
     public async Task<double> RetentionDaysAsync(CancellationToken ct)
     {

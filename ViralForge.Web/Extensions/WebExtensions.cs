@@ -60,7 +60,7 @@ public static class WebExtensions
         AddAuth(services);
         services.AddStudioMcp();
         services.AddRequestProtection(configuration);
-        services.AddStudioDataProtection(configuration);
+        services.AddStudioDataProtection();
         services.AddStudioHealthChecks(configuration);
         return builder;
     }

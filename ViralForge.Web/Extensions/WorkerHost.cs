@@ -26,7 +26,7 @@ public static class WorkerHost
         services.AddViralForgeGpu();
         services.AddViralForgeHangfire(configuration, connectionString, role);
         services.AddNodeServices(role);
-        services.AddStudioDataProtection(configuration);
+        services.AddStudioDataProtection();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(35));
         services.AddStudioHealthChecks(configuration);
         return builder;
@@ -52,7 +52,7 @@ public static class WorkerHost
     /// The key ring in PostgreSQL, so every studio and worker on any machine reads the same keys (sign-in
     /// cookies, channel and webhook secrets); keys an earlier release kept in a folder are imported once.
     /// </summary>
-    public static IServiceCollection AddStudioDataProtection(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddStudioDataProtection(this IServiceCollection services)
     {
         services.AddDataProtection()
             .SetApplicationName("ViralForge")
