@@ -129,3 +129,14 @@ vf_build() {
   say "Building ($config)…"
   dotnet build "$VF_ROOT/ViralForge.sln" -c "$config" -nologo -v quiet -clp:ErrorsOnly
 }
+
+# A real S3 implementation on loopback for the tests and benchmarks (s3rver, pinned in tools/s3rver).
+vf_require_s3rver() {
+  command -v node >/dev/null 2>&1 || vf_install_packages nodejs npm
+  local dir="$VF_ROOT/tools/s3rver"
+  if [ ! -x "$dir/node_modules/.bin/s3rver" ]; then
+    say "Installing the loopback S3 store for tests (npm ci)…"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) || die "npm could not install tools/s3rver; the S3 tests need it."
+  fi
+  export VIRALFORGE_TEST_S3RVER="$dir/node_modules/.bin/s3rver"
+}

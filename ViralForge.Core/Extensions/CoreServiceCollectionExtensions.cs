@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using ViralForge.Core.Clips;
 using ViralForge.Core.Composition;
@@ -33,6 +34,11 @@ public static class CoreServiceCollectionExtensions
         services.AddPooledDbContextFactory<ViralForgeDbContext>(ConfigureDb(connectionString));
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<ViralForgeDbContext>>().CreateDbContext());
 
+        services.AddSingleton<IArtifactBackend>(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return storage.Backend == "s3" ? new S3ArtifactBackend(storage.S3) : new LocalArtifactBackend(storage.ArtifactsPath);
+        });
         services.AddSingleton<ArtifactStore>();
         services.AddSingleton<DiskGuard>();
         services.AddSingleton<Notifications.Notifier>();
@@ -45,6 +51,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<StorageReport>();
         services.AddSingleton<ArtifactCollector>();
         services.AddHostedService<StartupSweep>();
+        services.AddHostedService<BucketSetup>();
         services.AddSingleton<Ffmpeg>();
         services.AddSingleton<MediaInspector>();
         services.AddSingleton<PronunciationService>();
@@ -58,6 +65,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Uploads.UploadQuota>();
         services.AddSingleton<PipelineScheduler>();
         services.AddSingleton<StageEnqueuer>();
+        services.AddSingleton<StageInputLoader>();
         services.AddSingleton<StageExecutor>();
         services.AddSingleton<ProgressPublisher>();
         services.AddTransient<StageJob>();

@@ -41,7 +41,7 @@ public sealed class CandidateChoices(IDbContextFactory<ViralForgeDbContext> dbFa
         foreach (var artifact in artifacts)
         {
             var copy = context.WorkFile(artifact.Kind + Path.GetExtension(artifact.StoreKey));
-            File.Copy(store.PathFor(artifact.StoreKey), copy, overwrite: true);
+            File.Copy(await store.LocalPathAsync(artifact.StoreKey, ct), copy, overwrite: true);
             var info = JsonNode.Parse(artifact.MediaInfoJson ?? "{}") as JsonObject ?? [];
             info["chosen"] = artifact.Id == pickId;
             info["chosenBy"] = context.Text("pickedBy", "a reviewer");

@@ -64,6 +64,19 @@ public sealed class StorageOptions
     /// <summary>What each uploader's files may take (0: no limit) until an admin sets it on the Storage page.</summary>
     [Range(0, 10_000_000)]
     public long UploadQuotaMegabytes { get; set; } = 4096;
+
+    /// <summary>Where stored files are kept for good: "local" (ArtifactsPath, one machine) or "s3" (any S3-compatible store).</summary>
+    [RegularExpression("^(local|s3)$", ErrorMessage = "Storage:Backend is 'local' or 's3'.")]
+    public string Backend { get; set; } = "local";
+
+    public Storage.S3StorageOptions S3 { get; set; } = new();
+
+    /// <summary>With a remote backend: this machine's copies of stored files, and how much they may take.</summary>
+    [Required]
+    public string CachePath { get; set; } = ".data/cache";
+
+    [Range(64, 10_000_000)]
+    public long CacheMegabytes { get; set; } = 20_480;
 }
 
 public sealed class MediaOptions

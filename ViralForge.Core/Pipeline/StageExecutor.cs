@@ -24,6 +24,7 @@ public sealed class StageExecutor(
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     IEnumerable<IStageHandler> handlers,
     ArtifactStore store,
+    StageInputLoader inputLoader,
     PipelineScheduler scheduler,
     StageEnqueuer enqueuer,
     Publishing.PublicationQueue publications,
@@ -82,16 +83,16 @@ public sealed class StageExecutor(
                 ?? throw new PermanentStageException($"No handler is registered for stage {run.Stage}.");
             var script = ScriptDocument.Parse(video.ScriptJson).Script
                 ?? (WritesScript(run) ? new ScriptDocument() : throw new PermanentStageException("The video's script no longer passes validation; fix it and retry from Script."));
-            var inputs = await LoadInputsAsync(run, script, runCts.Token);
-            var upload = await LoadUploadAsync(run, runCts.Token);
+            var inputs = await inputLoader.LoadInputsAsync(run, script, runCts.Token);
+            var upload = await inputLoader.LoadUploadAsync(run, runCts.Token);
             if (upload is not null)
             {
                 inputs.Add(new StageInput(run.Stage, run.SceneIndex, [upload], store.Root));
             }
             var external = await handler.ExternalInputsAsync(run, script, runCts.Token);
-            var inputHash = InputHash(run, handler, script, inputs, external);
+            var inputHash = StageInputLoader.InputHash(run, handler, script, inputs, external);
 
-            if (StageGraph.Get(run.Stage).Reusable && await FindReusableAsync(run, inputHash, runCts.Token) is { } earlier)
+            if (StageGraph.Get(run.Stage).Reusable && await inputLoader.FindReusableAsync(run, inputHash, runCts.Token) is { } earlier)
             {
                 log.LogInformation("Stage run {RunId} reuses run {EarlierId} (same input hash).", run.Id, earlier.Id);
                 if (await CompleteAsync(run.Id, lease, [], earlier.OutputArtifactIds, false, inputHash, earlier.Id, ct))
@@ -101,6 +102,8 @@ public sealed class StageExecutor(
                 log.LogInformation("Run {EarlierId}'s files were collected meanwhile; run {RunId} does the work.", earlier.Id, run.Id);
             }
 
+            // With a remote store the handler reads this machine's copies: fetch (and check) what is missing.
+            await store.EnsureLocalAsync(inputs.SelectMany(i => i.Artifacts).Select(a => a.StoreKey), runCts.Token);
             workFolder = store.CreateWorkFolder(run.Id, run.Attempt);
             var context = new StageContext
             {
@@ -149,6 +152,7 @@ public sealed class StageExecutor(
             {
                 store.DeleteWorkFolder(workFolder);
             }
+            store.TrimCache();
         }
     }
 
@@ -235,93 +239,6 @@ public sealed class StageExecutor(
         catch (OperationCanceledException)
         {
         }
-    }
-
-    private async Task<List<StageInput>> LoadInputsAsync(StageRun run, ScriptDocument script, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var live = await db.StageRuns.AsNoTracking()
-            .Where(r => r.VideoId == run.VideoId && r.SupersededAt == null && r.Status == StageRunStatus.Succeeded)
-            .ToListAsync(ct);
-        var node = StageGraph.Get(run.Stage);
-        var inputs = new List<StageInput>();
-        foreach (var dep in node.DependsOn)
-        {
-            IEnumerable<int?> scenes = StageGraph.Get(dep).PerScene
-                ? node.PerScene ? [run.SceneIndex] : Enumerable.Range(0, script.Scenes.Count).Select(i => (int?)i)
-                : [null];
-            foreach (var scene in scenes)
-            {
-                var source = live.FirstOrDefault(r => r.Stage == dep && r.SceneIndex == scene)
-                    ?? throw new TransientStageException($"Input from {dep}{(scene is { } s ? $" scene {s + 1}" : "")} is not ready.");
-                var ids = source.OutputArtifactIds;
-                var artifacts = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(ct);
-                inputs.Add(new StageInput(dep, scene, artifacts.OrderBy(a => ids.IndexOf(a.Id)).ToList(), store.Root));
-            }
-        }
-        return inputs;
-    }
-
-    /// <summary>The artifact named by the "upload" parameter; it must belong to the same video.</summary>
-    private async Task<Artifact?> LoadUploadAsync(StageRun run, CancellationToken ct)
-    {
-        if ((JsonNode.Parse(run.ParametersJson) as JsonObject)?["upload"] is not JsonValue value || !value.TryGetValue<string>(out var text))
-        {
-            return null;
-        }
-        if (!Guid.TryParse(text, out var id))
-        {
-            throw new PermanentStageException($"Parameter 'upload' must be an artifact id; '{text}' is not.");
-        }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var artifact = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == id && a.VideoId == run.VideoId && a.Kind == "upload", ct)
-            ?? throw new PermanentStageException($"Upload {id} does not exist for this video. Upload the file again.");
-        if (!File.Exists(store.PathFor(artifact.StoreKey)))
-        {
-            throw new PermanentStageException($"Upload {id} is missing from the artifact store. Upload the file again.");
-        }
-        return artifact;
-    }
-
-    internal static string InputHash(StageRun run, IStageHandler handler, ScriptDocument script, IReadOnlyList<StageInput> inputs, string? external = null)
-    {
-        var parameters = JsonNode.Parse(run.ParametersJson) as JsonObject ?? [];
-        var canonical = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in parameters)
-        {
-            canonical[key] = value?.ToJsonString() ?? "null";
-        }
-        var material = JsonSerializer.Serialize(new
-        {
-            stage = run.Stage.ToString(),
-            version = handler.Version,
-            parameters = canonical,
-            script = run.SceneIndex is { } i ? (object)script.Scenes[i] : script,
-            inputs = inputs.Select(x => new { stage = x.Stage.ToString(), x.SceneIndex, sha = x.Artifacts.Select(a => $"{a.Kind}:{a.Sha256}") }),
-            external,
-        });
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(material)));
-    }
-
-    private async Task<StageRun?> FindReusableAsync(StageRun run, string inputHash, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var candidates = await db.StageRuns.AsNoTracking()
-            .Where(r => r.VideoId == run.VideoId && r.Stage == run.Stage && r.SceneIndex == run.SceneIndex
-                && r.InputHash == inputHash && r.Status == StageRunStatus.Succeeded && r.Id != run.Id)
-            .OrderByDescending(r => r.FinishedAt)
-            .Take(3)
-            .ToListAsync(ct);
-        foreach (var candidate in candidates)
-        {
-            var ids = candidate.OutputArtifactIds;
-            var artifacts = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.Id)).ToListAsync(ct);
-            if (artifacts.Count == ids.Count && artifacts.All(a => File.Exists(store.PathFor(a.StoreKey))))
-            {
-                return candidate;
-            }
-        }
-        return null;
     }
 
     /// <returns>False only when a reused run's files were collected before they could be recorded.</returns>

@@ -125,11 +125,9 @@ public sealed class PublicationRunner(
         var artifacts = await db.Artifacts.AsNoTracking().Where(a => compose.OutputArtifactIds.Contains(a.Id)).ToListAsync(ct);
         var final = artifacts.FirstOrDefault(a => a.Kind == "final") ?? throw new PublishRejectedException("The finished cut is missing from the store; compose the video again, then retry.");
         var poster = artifacts.FirstOrDefault(a => a.Kind == "poster");
-        var path = store.PathFor(final.StoreKey);
-        if (!File.Exists(path))
-        {
-            throw new PublishRejectedException("The finished cut's file is missing from the artifact store; compose the video again, then retry.");
-        }
+        var path = await store.TryLocalPathAsync(final.StoreKey, ct)
+            ?? throw new PublishRejectedException("The finished cut's file is missing from the artifact store; compose the video again, then retry.");
+        var posterPath = poster is null ? null : await store.TryLocalPathAsync(poster.StoreKey, ct);
         var script = ScriptDocument.Parse(video.ScriptJson).Script ?? throw new PublishRejectedException("The video has no valid script to take a title and description from.");
         var credits = await CreditsAsync(db, video.Id, ct);
         return new PublishJob
@@ -140,8 +138,8 @@ public sealed class PublicationRunner(
             VideoPath = path,
             VideoBytes = new FileInfo(path).Length,
             VideoSha256 = final.Sha256,
-            PosterPath = poster is null ? null : store.PathFor(poster.StoreKey),
-            PosterContentType = poster?.ContentType,
+            PosterPath = posterPath,
+            PosterContentType = posterPath is null ? null : poster?.ContentType,
             AccessTokenAsync = (force, token) => access.AccessTokenAsync(channel.Id, force, token),
             CheckpointAsync = (change, token) => CheckpointAsync(publication, lease, change, token),
             MediaUrl = () => links.For(final.Id),

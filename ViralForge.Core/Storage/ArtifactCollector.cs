@@ -57,7 +57,7 @@ public sealed class ArtifactCollector(
     public static async Task<bool> FilesStayAsync(ViralForgeDbContext db, ArtifactStore store, IEnumerable<string> keys, CancellationToken ct)
     {
         await HoldSharedAsync(db, ct);
-        return store.AllPresent(keys);
+        return await store.AllPresentAsync(keys, ct);
     }
 
     /// <summary>Takes the collector's lock shared until the caller's transaction ends: no collection runs meanwhile.</summary>
@@ -117,7 +117,7 @@ public sealed class ArtifactCollector(
                 }
                 foreach (var key in batch.Unreferenced)
                 {
-                    DeleteFile(key);
+                    await DeleteFileAsync(key, ct);
                 }
                 (files, bytes) = (files + batch.Rows, bytes + batch.Bytes);
             }
@@ -182,19 +182,28 @@ public sealed class ArtifactCollector(
     /// <summary>Files in the store no row knows (a run that lost its lease after writing, a kill mid-collection), older than an hour.</summary>
     private async Task<int> DeleteOrphansAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        if (!Directory.Exists(store.Root))
+        var before = time.GetUtcNow().UtcDateTime - StartupSweep.MinAge;
+        var old = new List<string>();
+        try
         {
+            await foreach (var stored in store.Backend.ListAsync(ct))
+            {
+                if (stored.LastModifiedUtc < before)
+                {
+                    old.Add(stored.Key);
+                }
+            }
+        }
+        catch (ArtifactStoreUnavailableException ex)
+        {
+            log.LogWarning("Orphan files were not looked for: {Message}", ex.Message);
             return 0;
         }
-        var before = time.GetUtcNow().UtcDateTime - StartupSweep.MinAge;
-        var old = new DirectoryInfo(store.Root).EnumerateFiles("*", SearchOption.AllDirectories)
-            .Where(f => f.LastWriteTimeUtc < before && !f.Name.StartsWith('.') && f.Extension != ".part")
-            .ToList();
         if (old.Count == 0)
         {
             return 0;
         }
-        var keys = old.Select(f => Path.GetRelativePath(store.Root, f.FullName).Replace(Path.DirectorySeparatorChar, '/')).ToArray();
+        var keys = old.ToArray();
         await using var cmd = new NpgsqlCommand("SELECT store_key FROM artifacts WHERE store_key = ANY(@keys)", connection);
         cmd.Parameters.AddWithValue("keys", keys);
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -208,19 +217,19 @@ public sealed class ArtifactCollector(
         var deleted = 0;
         foreach (var key in keys.Where(k => !known.Contains(k)))
         {
-            DeleteFile(key);
+            await DeleteFileAsync(key, ct);
             deleted++;
         }
         return deleted;
     }
 
-    private void DeleteFile(string key)
+    private async Task DeleteFileAsync(string key, CancellationToken ct)
     {
         try
         {
-            File.Delete(store.PathFor(key));
+            await store.DeleteAsync(key, ct);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArtifactStoreUnavailableException)
         {
             log.LogWarning("Could not delete {Key}: {Message}; the next collection tries again as an orphan.", key, ex.Message);
         }

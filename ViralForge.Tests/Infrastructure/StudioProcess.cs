@@ -60,6 +60,7 @@ public sealed class StudioProcess : IAsyncDisposable
             ["Storage__ArtifactsPath"] = ArtifactsPath,
             ["Storage__OutboxPath"] = OutboxPath,
             ["Storage__WorkPath"] = Path.Combine(DataFolder, "work"),
+            ["Storage__CachePath"] = Path.Combine(DataFolder, "cache"),
             // Test machines may have little disk; the floor's own test raises it explicitly.
             ["Storage__MinFreeMegabytes"] = "64",
             ["Setup__AdminEmail"] = AdminEmail,

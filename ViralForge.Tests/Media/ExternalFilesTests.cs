@@ -64,7 +64,8 @@ public sealed class ExternalFilesTests
         var media = new MediaOptions { VoicesPath = folder };
         using var piper = new PiperSpeechEngine(Options.Create(media), NullLogger<PiperSpeechEngine>.Instance);
         var db = await TestEnvironment.CreateMigratedDatabaseAsync("narstamp");
-        var store = new ArtifactStore(Options.Create(new StorageOptions { ArtifactsPath = Path.Combine(folder, "artifacts"), WorkPath = Path.Combine(folder, "work") }));
+        var storage = new StorageOptions { ArtifactsPath = Path.Combine(folder, "artifacts"), WorkPath = Path.Combine(folder, "work") };
+        var store = new ArtifactStore(Options.Create(storage), new LocalArtifactBackend(storage.ArtifactsPath));
         var stage = new NarrationStage(Ffmpeg, db, new VoiceCatalog([new EspeakSpeechEngine(), piper]), new CandidateChoices(db, store), Options.Create(media));
         var script = TestScripts.Brief();
         ValueTask<string?> Inputs(string voice) => stage.ExternalInputsAsync(

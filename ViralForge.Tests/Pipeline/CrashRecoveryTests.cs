@@ -60,7 +60,16 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         await AssertArtifactsIntactAsync(db, studio, videoId, live);
     }
 
-    internal static async Task AssertArtifactsIntactAsync(PipelineDb db, StudioProcess studio, Guid videoId, IEnumerable<RunRow> live)
+    internal static Task AssertArtifactsIntactAsync(PipelineDb db, StudioProcess studio, Guid videoId, IEnumerable<RunRow> live) =>
+        AssertArtifactsIntactAsync(db, videoId, live, key =>
+        {
+            var path = Path.Combine(studio.ArtifactsPath, key);
+            Assert.True(File.Exists(path), $"Artifact file {key} is missing.");
+            return Task.FromResult(path);
+        });
+
+    /// <param name="localFile">Where the stored file for a key can be read (fetched from a remote store, say).</param>
+    internal static async Task AssertArtifactsIntactAsync(PipelineDb db, Guid videoId, IEnumerable<RunRow> live, Func<string, Task<string>> localFile)
     {
         var artifacts = (await db.ArtifactsAsync(videoId)).ToDictionary(a => a.Id);
         var referenced = live.SelectMany(r => r.Artifacts).ToList();
@@ -68,9 +77,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         foreach (var id in referenced)
         {
             var artifact = artifacts[id];
-            var path = Path.Combine(studio.ArtifactsPath, artifact.StoreKey);
-            Assert.True(File.Exists(path), $"Artifact file {artifact.StoreKey} is missing.");
-            await using var stream = File.OpenRead(path);
+            await using var stream = File.OpenRead(await localFile(artifact.StoreKey));
             Assert.Equal(artifact.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream)));
             Assert.Equal(artifact.Bytes, stream.Length);
         }

@@ -5,7 +5,8 @@ namespace ViralForge.Tests.Unit;
 
 /// <summary>
 /// compose.yaml as docker-compose itself reads it (<c>config</c> needs no engine): valid, only the studio
-/// published, a health check on every service, workers in the worker role, the GPU worker pinned.
+/// published, a health check on every service, workers in the worker role, the GPU worker pinned,
+/// artifacts in the store.
 /// </summary>
 public sealed class ComposeFileTests
 {
@@ -32,7 +33,7 @@ public sealed class ComposeFileTests
         yaml.Load(new StringReader(await output));
         var services = (YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)["services"];
         var names = services.Children.Keys.Select(k => k.ToString()).ToHashSet();
-        Assert.Equal(["db", "studio", "worker-cpu", "worker-gpu"], names.Order());
+        Assert.Equal(["db", "store", "studio", "worker-cpu", "worker-gpu"], names.Order());
         foreach (var (name, node) in services.Children)
         {
             var service = (YamlMappingNode)node;
@@ -49,9 +50,19 @@ public sealed class ComposeFileTests
         Assert.Equal(["0"], ((YamlSequenceNode)device["device_ids"]).Select(n => n.ToString()));
         Assert.Equal("gpu", ((YamlMappingNode)gpu["build"])["args"] is YamlMappingNode args ? args["VARIANT"].ToString() : null);
 
+        // Every ViralForge process keeps its artifacts in the store's bucket.
+        foreach (var name in new[] { "studio", "worker-cpu", "worker-gpu" })
+        {
+            var env = (YamlMappingNode)((YamlMappingNode)services[name])["environment"];
+            Assert.Equal("s3", env["Storage__Backend"].ToString());
+            Assert.Equal("http://store:9000", env["Storage__S3__ServiceUrl"].ToString());
+            Assert.Equal("viralforge", env["Storage__S3__AccessKeyId"].ToString());
+        }
+
         // Secrets come from the env file, never from the compose file itself.
         var text = await File.ReadAllTextAsync(Path.Combine(root, "compose.yaml"));
         Assert.DoesNotContain("change-me", text);
         Assert.Contains("${POSTGRES_PASSWORD", text);
+        Assert.Contains("${S3_SECRET_KEY", text);
     }
 }

@@ -302,13 +302,7 @@ public static class MediaEndpoints
             {
                 return Results.NotFound();
             }
-            var path = store.PathFor(artifact.StoreKey);
-            if (!File.Exists(path))
-            {
-                return Results.Problem("The artifact's file is missing from the store.", statusCode: StatusCodes.Status410Gone);
-            }
-            return Results.File(path, artifact.ContentType, fileDownloadName: null, lastModified: artifact.CreatedAt,
-                entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{artifact.Sha256}\""), enableRangeProcessing: true);
+            return await StoredFileResults.ServeAsync(store, artifact, redirect: true, ct);
         }).RequireAuthorization(Policies.View);
         app.MapGet("/media/music/{name}", (string name, MusicLibrary music) =>
                 music.PathOf(name) is { } path ? Results.File(path, "audio/" + Path.GetExtension(path).TrimStart('.'), enableRangeProcessing: true) : Results.NotFound())

@@ -47,25 +47,36 @@ public sealed class ToolHealthCheck(string tool, string[] args) : IHealthCheck
     }
 }
 
-public sealed class ArtifactStoreHealthCheck(IOptions<StorageOptions> options, Core.Storage.DiskGuard disk) : IHealthCheck
+/// <summary>The local folder (the store, or this machine's copies of a remote store's files) is writable and, with a remote store, the store answers.</summary>
+public sealed class ArtifactStoreHealthCheck(Core.Storage.ArtifactStore store, Core.Storage.DiskGuard disk) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
-        var root = Path.GetFullPath(options.Value.ArtifactsPath);
+        var root = store.Root;
         try
         {
             Directory.CreateDirectory(root);
             var probe = Path.Combine(root, $".health-{Guid.NewGuid():N}");
             await File.WriteAllTextAsync(probe, "ok", ct);
             File.Delete(probe);
+            if (store.Backend.IsRemote)
+            {
+                // A key no file has: the answer (not found) proves the store is reachable and lets us in.
+                await store.Backend.ExistsAsync($"{Core.Storage.ArtifactStore.KeyPrefix}/00/health-probe", ct);
+            }
             var state = await disk.MeasureAsync(ct);
+            var where = store.Backend.IsRemote ? $"Artifacts in {store.Backend.Describe} (copies in {root})" : "Artifact store writable";
             return state.BelowFloor
                 ? HealthCheckResult.Degraded(state.Describe())
-                : HealthCheckResult.Healthy($"Artifact store writable, {Core.Storage.DiskState.Megabytes(state.FreeBytes)} free (floor {Core.Storage.DiskState.Megabytes(state.FloorBytes)}).");
+                : HealthCheckResult.Healthy($"{where}, {Core.Storage.DiskState.Megabytes(state.FreeBytes)} free (floor {Core.Storage.DiskState.Megabytes(state.FloorBytes)}).");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return HealthCheckResult.Unhealthy($"Artifact store at {root} is not writable: {ex.Message}");
+            return HealthCheckResult.Unhealthy($"The artifact folder {root} is not writable: {ex.Message}");
+        }
+        catch (Core.Storage.ArtifactStoreUnavailableException ex)
+        {
+            return HealthCheckResult.Unhealthy(ex.Message);
         }
     }
 }

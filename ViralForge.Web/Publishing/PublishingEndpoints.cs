@@ -86,11 +86,10 @@ public static class PublishingEndpoints
                 }
                 await using var db = await dbFactory.CreateDbContextAsync(ct);
                 var artifact = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.Id == artifactId, ct);
-                var path = artifact is null ? null : store.PathFor(artifact.StoreKey);
-                return path is null || !File.Exists(path)
+                // Streamed by the studio even when browsers may read the store: outside fetchers may not reach it.
+                return artifact is null
                     ? Results.Problem("The file is no longer kept.", statusCode: StatusCodes.Status410Gone)
-                    : Results.File(path, artifact!.ContentType, enableRangeProcessing: true,
-                        entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{artifact.Sha256}\""));
+                    : await Api.StoredFileResults.ServeAsync(store, artifact, redirect: false, ct);
             })
             .AllowAnonymous();
 

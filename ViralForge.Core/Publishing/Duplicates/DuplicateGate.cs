@@ -116,9 +116,9 @@ public sealed class DuplicateGate(
             foreach (var run in runs.Where(r => r.Stage == stage))
             {
                 var artifact = run.OutputArtifactIds.Select(id => artifacts.GetValueOrDefault(id)).FirstOrDefault(a => a?.Kind == kind);
-                if (artifact is not null && File.Exists(store.PathFor(artifact.StoreKey)))
+                if (artifact is not null && await store.TryLocalPathAsync(artifact.StoreKey, ct) is { } path)
                 {
-                    scenes.Add((run.SceneIndex!.Value, await fingerprinter.FingerprintAsync(store.PathFor(artifact.StoreKey), workFolder, ct)));
+                    scenes.Add((run.SceneIndex!.Value, await fingerprinter.FingerprintAsync(path, workFolder, ct)));
                 }
             }
             foreach (var (first, second, score) in DuplicateMatcher.RepeatedScenes([.. scenes.Select(s => s.Frames)], Options.SceneFrameDistance, Options.SceneColourTolerance, Options.Threshold))
