@@ -10,8 +10,11 @@ public sealed record KindBytes(string Kind, int Files, long Bytes);
 public sealed record VideoBytes(Guid VideoId, string Title, int Files, long Bytes);
 
 /// <param name="ArtifactBytes">What the artifacts add up to, each counted where it is used.</param>
-/// <param name="StoredBytes">What they take on disk: identical content is stored once.</param>
-public sealed record StorageSummary(DiskState Disk, long ArtifactBytes, long StoredBytes, long WorkBytes, IReadOnlyList<KindBytes> ByKind, IReadOnlyList<VideoBytes> LargestVideos);
+/// <param name="StoredBytes">What they take in the store: identical content is stored once.</param>
+/// <param name="Store">Where stored files are kept (the local folder or a bucket).</param>
+/// <param name="CacheBytes">With a remote store: this machine's copies; null when the store is the local folder.</param>
+public sealed record StorageSummary(DiskState Disk, long ArtifactBytes, long StoredBytes, long WorkBytes, IReadOnlyList<KindBytes> ByKind, IReadOnlyList<VideoBytes> LargestVideos,
+    string Store, long? CacheBytes);
 
 /// <summary>What the artifact store holds, by kind and by video, beside the disk's free space and floor.</summary>
 public sealed class StorageReport(IDbContextFactory<ViralForgeDbContext> dbFactory, DiskGuard disk, ArtifactStore store)
@@ -39,7 +42,8 @@ public sealed class StorageReport(IDbContextFactory<ViralForgeDbContext> dbFacto
         var stored = await db.Database
             .SqlQueryRaw<long>("SELECT coalesce(sum(bytes), 0)::bigint AS \"Value\" FROM (SELECT DISTINCT ON (store_key) bytes FROM artifacts) s")
             .SingleAsync(ct);
-        return new StorageSummary(await disk.MeasureAsync(ct), byKind.Sum(k => k.Bytes), stored, FolderBytes(store.WorkRoot), byKind, largest);
+        return new StorageSummary(await disk.MeasureAsync(ct), byKind.Sum(k => k.Bytes), stored, FolderBytes(store.WorkRoot), byKind, largest,
+            store.Backend.Describe, store.Backend.IsRemote ? FolderBytes(store.Root) : null);
     }
 
     internal static long FolderBytes(string folder)

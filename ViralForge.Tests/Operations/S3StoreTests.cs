@@ -158,6 +158,12 @@ public sealed class S3StoreTests
         });
         Assert.False(Directory.Exists(studio.ArtifactsPath) && Directory.EnumerateFiles(studio.ArtifactsPath, "*", SearchOption.AllDirectories).Any());
 
+        // Admins see where the files are and what this machine keeps copies of.
+        var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
+        var storage = await admin.GetFromJsonAsync<JsonElement>("api/storage");
+        Assert.Contains($"the S3 bucket '{LoopbackS3.Bucket}'", storage.GetProperty("store").GetString());
+        Assert.True(storage.GetProperty("cacheBytes").GetInt64() > 0, storage.ToString());
+
         // The browser cannot reach this store: the studio streams the cut, by range.
         var final = (await db.ArtifactsAsync(videoId)).Single(a => a.Kind == "final");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"media/{final.Id}");

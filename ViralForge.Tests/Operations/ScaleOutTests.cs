@@ -1,14 +1,15 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using Npgsql;
+using ViralForge.Core.Storage;
 using ViralForge.Tests.Infrastructure;
 using ViralForge.Tests.Pipeline;
 
 namespace ViralForge.Tests.Operations;
 
 /// <summary>
-/// More machines are more Hangfire servers on the same PostgreSQL: a web-only studio, two headless
-/// workers on every queue and a third asked for CUDA it cannot use. One worker is killed mid-stage;
+/// More machines are more Hangfire servers on the same PostgreSQL and one S3-compatible store: a
+/// web-only studio, two headless workers on every queue and a third asked for CUDA it cannot use. One worker is killed mid-stage;
 /// its run is taken over by another, nothing completes twice, every video finishes.
 /// </summary>
 [Trait("Category", "Process")]
@@ -20,14 +21,15 @@ public sealed class ScaleOutTests
     public async Task Workers_share_the_work_a_killed_one_is_taken_over_and_one_without_a_usable_gpu_takes_no_gpu_work()
     {
         var cs = await TestEnvironment.CreateDatabaseAsync("scale");
-        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("scale-studio"), new() { ["Workers__Enabled"] = "false" });
+        // One artifact store for all, as across machines: the S3 store on loopback. Each process has its
+        // own folders, so a run's inputs made on another worker are fetched from the store.
+        await using var s3 = await LoopbackS3.StartAsync(TestEnvironment.NewFolder("scale-s3"));
+        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("scale-studio"), new(s3.Settings()) { ["Workers__Enabled"] = "false" });
         await studio.StartAsync();
-        Dictionary<string, string> Worker(string queues, Dictionary<string, string>? more = null) => new(more ?? [])
+        Dictionary<string, string> Worker(string queues, Dictionary<string, string>? more = null) => new(s3.Settings().Concat(more ?? []))
         {
             ["Node__Role"] = "worker",
             ["Node__Queues"] = queues,
-            // One artifact store for all (a shared folder here; S3-compatible storage across machines).
-            ["Storage__ArtifactsPath"] = studio.ArtifactsPath,
             ["Storage__OutboxPath"] = studio.OutboxPath,
         };
         await using var a = new StudioProcess(cs, TestEnvironment.NewFolder("scale-a"), Worker("gpu,media,default,outside"));
@@ -102,15 +104,43 @@ public sealed class ScaleOutTests
             Assert.DoesNotContain(finished, f => f.Stage == "Clips" && f.Worker == names[2]);
             Assert.Contains(finished, f => f.Stage is "Narration" or "Keyframes" && f.Worker == names[2]);
         }
-        // Nothing completed twice: every artifact row is an output of exactly one finished run.
+        // Nothing completed twice: every artifact row is an output of exactly one finished run, and each is whole in the store.
+        using var backend = new S3ArtifactBackend(s3.Options());
+        var fetched = TestEnvironment.NewFolder("scale-fetched");
         foreach (var id in videos)
         {
             var runs = (await db.RunsAsync(id)).Where(r => r.Live).ToList();
             var outputs = runs.SelectMany(r => r.Artifacts).ToList();
             Assert.Equal(outputs.Count, outputs.Distinct().Count());
             Assert.Equal(outputs.Order(), (await db.ArtifactsAsync(id)).Select(x => x.Id).Order());
-            await CrashRecoveryTests.AssertArtifactsIntactAsync(db, studio, id, runs);
+            await CrashRecoveryTests.AssertArtifactsIntactAsync(db, id, runs, async key =>
+            {
+                var path = Path.Combine(fetched, Path.GetFileName(key));
+                await backend.FetchAsync(key, path, CancellationToken.None);
+                return path;
+            });
         }
+        // Runs on one worker whose inputs another made (a clip from another's keyframe, a cut from another's
+        // narration): the worker fetched those files from the store into its own cache.
+        var folders = new Dictionary<string, string> { [names[0]] = a.DataFolder, [names[1]] = b.DataFolder, [names[2]] = c.DataFolder };
+        var handed = new List<(string Worker, string Key)>();
+        await using (var cmd = new NpgsqlCommand("""
+            SELECT m.worker, a.store_key FROM stage_runs m
+            JOIN stage_runs p ON p.video_id = m.video_id AND p.superseded_at IS NULL AND p.worker <> m.worker
+                AND ((m.stage = 'Compose' AND p.stage IN ('Narration', 'Clips')) OR (m.stage = 'Clips' AND p.stage = 'Keyframes' AND p.scene_index = m.scene_index))
+            JOIN artifacts a ON a.id = ANY(p.output_artifact_ids) AND a.kind IN ('narration', 'clip', 'keyframe')
+            WHERE m.superseded_at IS NULL AND m.status = 'Succeeded' AND m.reused_from_run_id IS NULL AND m.video_id = ANY(@v)
+            """, conn))
+        {
+            cmd.Parameters.AddWithValue("v", videos.ToArray());
+            await using var reader = await cmd.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                handed.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+        Assert.NotEmpty(handed);
+        Assert.All(handed, h => Assert.True(File.Exists(Path.Combine(folders[h.Worker], "cache", h.Key)), $"{h.Worker} composed without a copy of {h.Key}."));
 
         // Every worker is listed for admins with its queues; the killed one is not alive.
         var workers = (await admin.GetFromJsonAsync<JsonElement>("api/workers")).EnumerateArray().ToList();

@@ -31,6 +31,8 @@ public static class StorageEndpoints
                 artifactBytes = summary.ArtifactBytes,
                 storedBytes = summary.StoredBytes,
                 workBytes = summary.WorkBytes,
+                store = summary.Store,
+                cacheBytes = summary.CacheBytes,
                 byKind = summary.ByKind,
                 largestVideos = summary.LargestVideos,
             });
