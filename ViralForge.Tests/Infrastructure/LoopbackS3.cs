@@ -46,10 +46,15 @@ public sealed class LoopbackS3 : IAsyncDisposable
 
     public static string Executable()
     {
-        var path = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_S3RVER") is { Length: > 0 } set
-            ? set
-            : Path.Combine(TestEnvironment.RepositoryRoot(), "tools", "s3rver", "node_modules", ".bin", "s3rver");
-        return File.Exists(path) ? path : throw new FileNotFoundException($"s3rver is not installed at {path}; scripts/test installs it (npm ci in tools/s3rver).");
+        var path = Environment.GetEnvironmentVariable("VIRALFORGE_TEST_S3RVER") is { Length: > 0 } set ? set : null;
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); path is null && dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "ViralForge.sln")))
+            {
+                path = Path.Combine(dir.FullName, "tools", "s3rver", "node_modules", ".bin", "s3rver");
+            }
+        }
+        return path is not null && File.Exists(path) ? path : throw new FileNotFoundException($"s3rver is not installed ({path}); scripts/test and scripts/bench install it (npm ci in tools/s3rver).");
     }
 
     public async Task StartAsync()

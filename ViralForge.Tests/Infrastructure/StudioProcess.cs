@@ -37,19 +37,26 @@ public sealed class StudioProcess : IAsyncDisposable
     public string Log { get { lock (_log) { return _log.ToString(); } } }
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>A command the studio is started under (say, <c>taskset -c 0</c> to pin it to one core).</summary>
+    public IReadOnlyList<string> Launcher { get; init; } = [];
+
     /// <summary>The running studio's process id (for benchmarks that read its memory).</summary>
     public int? ProcessId => _process is { HasExited: false } p ? p.Id : null;
 
     public async Task StartAsync(Dictionary<string, string>? overrides = null)
     {
         var web = Path.Combine(AppContext.BaseDirectory, "ViralForge.Web.dll");
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(Launcher.Count > 0 ? Launcher[0] : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        foreach (var arg in Launcher.Skip(1).Concat(Launcher.Count > 0 ? ["dotnet"] : []))
+        {
+            psi.ArgumentList.Add(arg);
+        }
         psi.ArgumentList.Add(web);
         psi.ArgumentList.Add("--urls");
         psi.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));

@@ -19,11 +19,27 @@ namespace ViralForge.Bench;
 /// </summary>
 internal static class ComposeBench
 {
-    public static async Task RunAsync(string scratch)
+    /// <summary>A 30 s short's inputs (8 clips, narration, a music bed) and the stage that composes them.</summary>
+    internal sealed record Short(ComposeStage Stage, Ffmpeg Ffmpeg, ScriptDocument Script, IReadOnlyList<(string Clip, string Voice, double Spoken)> Scenes)
+    {
+        public StageContext Context(IReadOnlyList<StageInput> inputs, string work, long run) => new()
+        {
+            Run = new StageRun { Id = run, Stage = StageKind.Compose },
+            Video = new Video { Title = Script.Title, ScriptJson = Script.ToJson() },
+            Script = Script,
+            Parameters = new JsonObject { ["transition"] = "cut", ["music"] = "bed.mp3" },
+            Inputs = inputs,
+            WorkFolder = Directory.CreateDirectory(work).FullName,
+            Progress = new Progress<double>(),
+        };
+
+        public static string Info(double spoken) => $"{{\"seconds\":{spoken.ToString(CultureInfo.InvariantCulture)}}}";
+    }
+
+    internal static async Task<Short> PrepareAsync(string root)
     {
         var options = new MediaOptions();
         var ffmpeg = new Ffmpeg(Options.Create(options));
-        var root = Directory.CreateDirectory(Path.Combine(scratch, "bench-compose")).FullName;
         var music = Directory.CreateDirectory(Path.Combine(root, "music")).FullName;
         const int scenes = 8;
         const double seconds = 3.75;
@@ -32,7 +48,7 @@ internal static class ComposeBench
             Title = "Compose benchmark",
             Scenes = Enumerable.Range(1, scenes).Select(i => new SceneScript { Narration = $"This is scene {i} of the benchmark.", Visual = "v", DurationSeconds = seconds }).ToList(),
         };
-        var inputs = new List<StageInput>();
+        var files = new List<(string, string, double)>();
         for (var i = 0; i < scenes; i++)
         {
             var clip = Path.Combine(root, $"clip{i}.mp4");
@@ -42,31 +58,34 @@ internal static class ComposeBench
             await ProcessRunner.RunAsync("espeak-ng", ["-w", raw, script.Scenes[i].Narration], TimeSpan.FromSeconds(30), CancellationToken.None);
             var voice = Path.Combine(root, $"voice{i}.wav");
             await ffmpeg.RunAsync(["-i", raw, "-ar", "48000", "-ac", "1", voice], 0, null, CancellationToken.None);
-            var spoken = (await ffmpeg.ProbeAsync(voice, CancellationToken.None)).Seconds;
-            inputs.Add(new StageInput(StageKind.Clips, i, [Artifact("clip", clip, null)], root));
-            inputs.Add(new StageInput(StageKind.Narration, i, [Artifact("narration", voice, $"{{\"seconds\":{spoken.ToString(CultureInfo.InvariantCulture)}}}")], root));
+            files.Add((clip, voice, (await ffmpeg.ProbeAsync(voice, CancellationToken.None)).Seconds));
         }
         await ffmpeg.RunAsync(["-f", "lavfi", "-i", "sine=frequency=220:duration=40", "-c:a", "libmp3lame", Path.Combine(music, "bed.mp3")], 0, null, CancellationToken.None);
         var stage = new ComposeStage(ffmpeg, new GpuWorker(TimeProvider.System, NullLogger<GpuWorker>.Instance),
             new EncoderSelector(ffmpeg, NullLogger<EncoderSelector>.Instance), new LoudnessPass(ffmpeg), new MusicLibrary(Options.Create(new MediaOptions { MusicPath = music }), ffmpeg));
+        return new Short(stage, ffmpeg, script, files);
+    }
+
+    public static async Task RunAsync(string scratch)
+    {
+        var root = Directory.CreateDirectory(Path.Combine(scratch, "bench-compose")).FullName;
+        var shortFilm = await PrepareAsync(root);
+        var (stage, ffmpeg) = (shortFilm.Stage, shortFilm.Ffmpeg);
+        var inputs = new List<StageInput>();
+        for (var i = 0; i < shortFilm.Scenes.Count; i++)
+        {
+            inputs.Add(new StageInput(StageKind.Clips, i, [Artifact("clip", shortFilm.Scenes[i].Clip, null)], root));
+            inputs.Add(new StageInput(StageKind.Narration, i, [Artifact("narration", shortFilm.Scenes[i].Voice, Short.Info(shortFilm.Scenes[i].Spoken))], root));
+        }
         var encoder = await new EncoderSelector(ffmpeg, NullLogger<EncoderSelector>.Instance).GetAsync(CancellationToken.None);
 
         var compose = new List<double>();
         var ideal = new List<double>();
         for (var round = 0; round < 3; round++)
         {
-            var work = Directory.CreateDirectory(Path.Combine(root, $"work{round}")).FullName;
+            var work = Path.Combine(root, $"work{round}");
             var sw = Stopwatch.StartNew();
-            await stage.ExecuteAsync(new StageContext
-            {
-                Run = new StageRun { Id = round, Stage = StageKind.Compose },
-                Video = new Video { Title = script.Title, ScriptJson = script.ToJson() },
-                Script = script,
-                Parameters = new JsonObject { ["transition"] = "cut", ["music"] = "bed.mp3" },
-                Inputs = inputs,
-                WorkFolder = work,
-                Progress = new Progress<double>(),
-            }, CancellationToken.None);
+            await stage.ExecuteAsync(shortFilm.Context(inputs, work, round), CancellationToken.None);
             compose.Add(sw.Elapsed.TotalSeconds);
 
             sw.Restart();

@@ -15,6 +15,10 @@ if (which is "all" or "compose")
 {
     await ComposeBench.RunAsync(scratch);
 }
+if (which is "all" or "storage")
+{
+    await StorageBench.RunAsync(scratch);
+}
 if (which is "all" or "svd")
 {
     SvdBench.Run(scratch);
@@ -38,6 +42,10 @@ if (which is "all" or "demo")
 if (which is "all" or "board")
 {
     await OperationsBench.BoardAsync(admin, scratch);
+}
+if (which is "all" or "scale")
+{
+    await ScaleBench.RunAsync(admin, scratch);
 }
 if (which is "all" or "memory")
 {
