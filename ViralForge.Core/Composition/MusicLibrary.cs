@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Core.Composition;
 
@@ -21,8 +22,9 @@ public sealed class MusicLibrary(IOptions<MediaOptions> options, Ffmpeg ffmpeg)
             : [];
 
  /// <summary>Adds a track after checking it is audio ffmpeg can play, at least 5 s long; the name is made safe.</summary>
-    public async Task<MusicTrack> AddAsync(Stream content, string fileName, CancellationToken ct)
+    public async Task<MusicTrack> AddAsync(Stream content, string fileName, StudioActor actor, CancellationToken ct)
     {
+        actor.Require(Roles.Admin);
         var extension = Path.GetExtension(fileName).ToLowerInvariant();
         if (!Extensions.Contains(extension))
         {

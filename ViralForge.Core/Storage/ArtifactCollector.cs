@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using ViralForge.Core.Data;
 using ViralForge.Core.Pipeline;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Core.Storage;
 
@@ -71,8 +72,9 @@ public sealed class ArtifactCollector(
         return double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var days) && days >= 0 ? days : options.Value.RetentionDays;
     }
 
-    public async Task SetRetentionDaysAsync(double days, string actor, CancellationToken ct)
+    public async Task SetRetentionDaysAsync(double days, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         if (days is < 0 or > 3650 || double.IsNaN(days))
         {
             throw new PipelineCommandException("Keep superseded files for 0 to 3650 days.");
@@ -92,8 +94,12 @@ public sealed class ArtifactCollector(
         return new CollectionPlan((int)reader.GetInt64(0), reader.GetInt64(1), days);
     }
 
-    public async Task<CollectionResult> CollectAsync(string actor, CancellationToken ct)
+    /// <summary>The hourly collection (a Hangfire job's arguments are plain values, so the actor is made here).</summary>
+    public Task<CollectionResult> CollectScheduledAsync(CancellationToken ct) => CollectAsync(StudioActor.System("collector", Roles.Admin), ct);
+
+    public async Task<CollectionResult> CollectAsync(StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         var days = await RetentionDaysAsync(ct);
         var cutoff = time.GetUtcNow().AddDays(-days);
         var (files, bytes, orphans) = (0, 0L, 0);

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.Extensions.Logging;
 using ViralForge.Core.Data;
 using ViralForge.Core.Pipeline;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Core.Storage;
 
@@ -89,8 +90,9 @@ public sealed class DiskGuard(
         return long.TryParse(value, System.Globalization.CultureInfo.InvariantCulture, out var mb) && mb >= 0 ? mb : options.Value.MinFreeMegabytes;
     }
 
-    public async Task SetFloorMegabytesAsync(long megabytes, string actor, CancellationToken ct)
+    public async Task SetFloorMegabytesAsync(long megabytes, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         if (megabytes is < 0 or > 10_000_000)
         {
             throw new PipelineCommandException("The floor must be between 0 and 10,000,000 MiB.");

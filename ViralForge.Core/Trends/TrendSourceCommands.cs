@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using ViralForge.Core.Data;
 using ViralForge.Core.Trends.Sources;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Core.Trends;
 
@@ -53,8 +54,9 @@ public sealed class TrendSourceCommands(IDbContextFactory<ViralForgeDbContext> d
         return problems;
     }
 
-    public async Task<TrendSource> SaveAsync(long? id, TrendSourceInput input, CancellationToken ct)
+    public async Task<TrendSource> SaveAsync(long? id, TrendSourceInput input, StudioActor actor, CancellationToken ct)
     {
+        actor.Require(Roles.Admin);
         var problems = Validate(input);
         if (problems.Count > 0)
         {
@@ -92,15 +94,17 @@ public sealed class TrendSourceCommands(IDbContextFactory<ViralForgeDbContext> d
         return source;
     }
 
-    public async Task DeleteAsync(long id, CancellationToken ct)
+    public async Task DeleteAsync(long id, StudioActor actor, CancellationToken ct)
     {
+        actor.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.TrendSources.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
     }
 
     /// <summary>Due now; the next sweep (seconds away) fetches it, unless a fetch is already running.</summary>
-    public async Task FetchNowAsync(long id, CancellationToken ct)
+    public async Task FetchNowAsync(long id, StudioActor actor, CancellationToken ct)
     {
+        actor.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
         await db.TrendSources.Where(s => s.Id == id && s.RunningSince == null)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ViralForge.Core.Data;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Storage;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Core.Uploads;
 
@@ -41,8 +42,9 @@ public sealed class UploadQuota(IDbContextFactory<ViralForgeDbContext> dbFactory
         return long.TryParse(value, CultureInfo.InvariantCulture, out var mb) && mb >= 0 ? mb : options.Value.UploadQuotaMegabytes;
     }
 
-    public async Task SetQuotaMegabytesAsync(long megabytes, string actor, CancellationToken ct)
+    public async Task SetQuotaMegabytesAsync(long megabytes, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         if (megabytes is < 0 or > 10_000_000)
         {
             throw new PipelineCommandException("The upload quota must be between 0 (no limit) and 10,000,000 MiB.");

@@ -3,11 +3,14 @@ using ViralForge.Core.Composition;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
 using ViralForge.Tests.Infrastructure;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Tests.Media;
 
 public sealed class MusicLibraryTests
 {
+    private static readonly StudioActor Admin = StudioActor.System("admin", Roles.Admin);
+
     [Fact]
     public async Task Admins_add_playable_tracks_bad_files_are_refused_and_each_video_keeps_its_pick()
     {
@@ -22,19 +25,24 @@ public sealed class MusicLibraryTests
             var source = Path.Combine(folder, "src" + Path.GetExtension(name));
             await ffmpeg.RunAsync(["-f", "lavfi", "-i", $"sine=frequency={hz}:duration=8", source], 0, null, CancellationToken.None);
             await using var stream = File.OpenRead(source);
-            var track = await library.AddAsync(stream, name, CancellationToken.None);
+            var track = await library.AddAsync(stream, name, Admin, CancellationToken.None);
             Assert.InRange(track.Seconds, 7.9, 8.1);
         }
         Assert.Equal(["Calm-Bed.mp3", "upbeat.m4a"], library.Tracks());
 
         await using (var text = new MemoryStream("not music"u8.ToArray()))
         {
-            var refused = await Assert.ThrowsAsync<MediaRejectedException>(() => library.AddAsync(text, "song.mp3", CancellationToken.None));
+            var refused = await Assert.ThrowsAsync<MediaRejectedException>(() => library.AddAsync(text, "song.mp3", Admin, CancellationToken.None));
             Assert.Contains("could not be read as audio", refused.Message);
         }
         await using (var exe = new MemoryStream([1, 2, 3]))
         {
-            Assert.Contains("Music must be one of", (await Assert.ThrowsAsync<MediaRejectedException>(() => library.AddAsync(exe, "tool.exe", CancellationToken.None))).Message);
+            Assert.Contains("Music must be one of", (await Assert.ThrowsAsync<MediaRejectedException>(() => library.AddAsync(exe, "tool.exe", Admin, CancellationToken.None))).Message);
+        }
+        await using (var byCreator = File.OpenRead(Path.Combine(folder, "src.mp3")))
+        {
+            // The library checks the role itself: a page that forgot its policy still cannot let a creator add music.
+            await Assert.ThrowsAsync<UnauthorizedAccessException>(() => library.AddAsync(byCreator, "mine.mp3", StudioActor.System("carol", Roles.Creator), CancellationToken.None));
         }
         Assert.Equal(2, library.Tracks().Count);
 

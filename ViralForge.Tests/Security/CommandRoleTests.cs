@@ -43,6 +43,14 @@ public sealed class CommandRoleTests
         var publishing = provider.GetRequiredService<ViralForge.Core.Publishing.PublishingCommands>();
         var prompts = provider.GetRequiredService<ViralForge.Core.Script.Prompts.PromptLibrary>();
         var pronunciations = provider.GetRequiredService<ViralForge.Core.Narration.PronunciationService>();
+        var sources = provider.GetRequiredService<ViralForge.Core.Trends.TrendSourceCommands>();
+        var disk = provider.GetRequiredService<ViralForge.Core.Storage.DiskGuard>();
+        var collector = provider.GetRequiredService<ViralForge.Core.Storage.ArtifactCollector>();
+        var quota = provider.GetRequiredService<UploadQuota>();
+        var webhooks = provider.GetRequiredService<ViralForge.Core.Notifications.Webhooks.NotificationWebhooks>();
+        var promptTests = provider.GetRequiredService<ViralForge.Core.Script.Prompts.PromptTestRuns>();
+        var music = provider.GetRequiredService<ViralForge.Core.Composition.MusicLibrary>();
+        var source = new ViralForge.Core.Trends.TrendSourceInput("News", ViralForge.Core.Trends.TrendSourceKind.HackerNews, "top", new(), null, 30, 60, 30, true, "");
 
         var creator = new StudioActor("cora@viralforge.test", new HashSet<string> { Roles.Creator });
         var reviewer = new StudioActor("rex@viralforge.test", new HashSet<string> { Roles.Reviewer });
@@ -66,6 +74,17 @@ public sealed class CommandRoleTests
             ("save a channel", reviewer, a => publishing.SaveChannelAsync(null, null!, a, CancellationToken.None)),
             ("activate a prompt version", creator, a => prompts.ActivateAsync(1, a, CancellationToken.None)),
             ("delete a pronunciation", reviewer, a => pronunciations.DeleteAsync(1, a, CancellationToken.None)),
+            ("add a trend source", creator, a => sources.SaveAsync(null, source, a, CancellationToken.None)),
+            ("fetch a trend source", reviewer, a => sources.FetchNowAsync(1, a, CancellationToken.None)),
+            ("delete a trend source", creator, a => sources.DeleteAsync(1, a, CancellationToken.None)),
+            ("set the disk floor", reviewer, a => disk.SetFloorMegabytesAsync(1, a, CancellationToken.None)),
+            ("set the retention", creator, a => collector.SetRetentionDaysAsync(1, a, CancellationToken.None)),
+            ("collect", reviewer, a => collector.CollectAsync(a, CancellationToken.None)),
+            ("set the upload quota", creator, a => quota.SetQuotaMegabytesAsync(1, a, CancellationToken.None)),
+            ("add a webhook", reviewer, a => webhooks.AddAsync("hook", "https://example.test/", null, a, CancellationToken.None)),
+            ("rotate a webhook secret", creator, a => webhooks.RotateSecretAsync(1, a, CancellationToken.None)),
+            ("test a prompt version", creator, a => promptTests.StartAsync(1, new ViralForge.Core.Script.ScriptRequest("topic", "calm", 30, "en"), a, CancellationToken.None)),
+            ("add music", reviewer, a => music.AddAsync(new MemoryStream([1, 2, 3]), "x.mp3", a, CancellationToken.None)),
             ("create", nobody, a => commands.CreateVideoAsync("brief", TestScripts.Brief(), null, a, CancellationToken.None)),
             ("approve", nobody, a => commands.ApproveAsync(video.Id, a, null, CancellationToken.None)),
         };
@@ -83,6 +102,10 @@ public sealed class CommandRoleTests
             Assert.Empty(await db.ReviewDecisions.AsNoTracking().ToListAsync());
             Assert.Null((await db.Videos.AsNoTracking().SingleAsync()).ArchivedAt);
             Assert.Empty(await db.Artifacts.AsNoTracking().ToListAsync());
+            Assert.Empty(await db.TrendSources.AsNoTracking().ToListAsync());
+            Assert.Empty(await db.Set<ViralForge.Core.Notifications.Webhooks.NotificationWebhook>().AsNoTracking().ToListAsync());
+            Assert.Empty(await db.PromptTestRuns.AsNoTracking().ToListAsync());
+            Assert.Empty(await db.Set<ViralForge.Core.Storage.StudioSetting>().AsNoTracking().ToListAsync());
         }
 
         // The same commands go through for the role (an admin holds every role).

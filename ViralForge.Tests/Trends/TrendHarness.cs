@@ -66,7 +66,7 @@ public sealed class TrendHarness : IAsyncDisposable
     public async Task<long> AddSourceAsync(string name, TrendSourceKind kind, string address, TrendSourceSettings? settings = null, int budget = 60, int maxItems = 30, string blocked = "", string? language = null)
     {
         var source = await Provider.GetRequiredService<TrendSourceCommands>().SaveAsync(null,
-            new TrendSourceInput(name, kind, address, settings ?? new TrendSourceSettings(), language, 30, budget, maxItems, true, blocked), CancellationToken.None);
+            new TrendSourceInput(name, kind, address, settings ?? new TrendSourceSettings(), language, 30, budget, maxItems, true, blocked), ViralForge.Core.Security.StudioActor.System("admin", ViralForge.Core.Security.Roles.Admin), CancellationToken.None);
         return source.Id;
     }
 

@@ -267,8 +267,9 @@ public sealed class TrendSourceKindsTests : IAsyncLifetime
         Assert.Contains("top, best, new", Assert.Single(commands.Validate(Input(TrendSourceKind.HackerNews, "worst"))));
         Assert.Contains("two-letter region", Assert.Single(commands.Validate(Input(TrendSourceKind.YouTube, "USA"))));
         Assert.Contains("title", Assert.Single(commands.Validate(Input(TrendSourceKind.Json, "https://x.example/api", new TrendSourceSettings { TitleField = " " }))));
-        await commands.SaveAsync(null, Input(TrendSourceKind.HackerNews, "top"), CancellationToken.None);
-        var twice = await Assert.ThrowsAsync<TrendCommandException>(() => commands.SaveAsync(null, Input(TrendSourceKind.HackerNews, "best"), CancellationToken.None));
+        var admin = ViralForge.Core.Security.StudioActor.System("admin", ViralForge.Core.Security.Roles.Admin);
+        await commands.SaveAsync(null, Input(TrendSourceKind.HackerNews, "top"), admin, CancellationToken.None);
+        var twice = await Assert.ThrowsAsync<TrendCommandException>(() => commands.SaveAsync(null, Input(TrendSourceKind.HackerNews, "best"), admin, CancellationToken.None));
         Assert.Contains("already a source named", twice.Message);
 
         // The health row shows the budget left and the host it goes through.

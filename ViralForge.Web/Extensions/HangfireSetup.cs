@@ -104,7 +104,7 @@ public sealed class DispatcherControl(IRecurringJobManager recurring, JobStorage
         }
         // Hourly: files of runs superseded longer ago than the admin's retention are freed.
         recurring.AddOrUpdate<ViralForge.Core.Storage.ArtifactCollector>("collect-artifacts", Queues.Default,
-            c => c.CollectAsync("collector", CancellationToken.None), "17 * * * *");
+            c => c.CollectScheduledAsync(CancellationToken.None), "17 * * * *");
         // Webhook deliveries due for a (re)try; a new notification wakes the deliverer at once as well.
         recurring.AddOrUpdate<ViralForge.Core.Notifications.Webhooks.WebhookDeliverer>(ViralForge.Core.Notifications.Webhooks.WebhookDeliverer.RecurringJobId,
             Queues.Outside, d => d.DeliverDueAsync(CancellationToken.None), "*/15 * * * * *");

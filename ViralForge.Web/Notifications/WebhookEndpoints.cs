@@ -19,41 +19,34 @@ public static class WebhookEndpoints
         api.MapPost("/webhooks", (WebhookRequest body, NotificationWebhooks hooks, ClaimsPrincipal user, CancellationToken ct) =>
             RunAsync(async () =>
             {
-                var made = await hooks.AddAsync(body.Name, body.Url, body.Kinds, Actor(user), ct);
+                var made = await hooks.AddAsync(body.Name, body.Url, body.Kinds, StudioActor.From(user), ct);
                 return Results.Created($"/api/webhooks/{made.Webhook.Id}", new { webhook = made.Webhook, secret = made.Secret });
             }));
         api.MapPut("/webhooks/{id:int}", (int id, WebhookRequest body, NotificationWebhooks hooks, ClaimsPrincipal user, CancellationToken ct) =>
             RunAsync(async () =>
             {
-                await hooks.UpdateAsync(id, body.Name, body.Url, body.Kinds, body.Enabled, Actor(user), ct);
+                await hooks.UpdateAsync(id, body.Name, body.Url, body.Kinds, body.Enabled, StudioActor.From(user), ct);
                 return Results.NoContent();
             }));
         api.MapDelete("/webhooks/{id:int}", (int id, NotificationWebhooks hooks, ClaimsPrincipal user, CancellationToken ct) =>
             RunAsync(async () =>
             {
-                await hooks.DeleteAsync(id, Actor(user), ct);
+                await hooks.DeleteAsync(id, StudioActor.From(user), ct);
                 return Results.NoContent();
             }));
         api.MapPost("/webhooks/{id:int}/secret", (int id, NotificationWebhooks hooks, ClaimsPrincipal user, CancellationToken ct) =>
-            RunAsync(async () => Results.Ok(new { secret = await hooks.RotateSecretAsync(id, Actor(user), ct) })));
+            RunAsync(async () => Results.Ok(new { secret = await hooks.RotateSecretAsync(id, StudioActor.From(user), ct) })));
         api.MapPost("/webhooks/{id:int}/test", (int id, NotificationWebhooks hooks, ClaimsPrincipal user, CancellationToken ct) =>
-            RunAsync(async () => Results.Accepted("/api/webhooks/deliveries", new { delivery = await hooks.SendTestAsync(id, Actor(user), ct) })));
+            RunAsync(async () => Results.Accepted("/api/webhooks/deliveries", new { delivery = await hooks.SendTestAsync(id, StudioActor.From(user), ct) })));
         api.MapGet("/webhooks/deliveries", async (int? webhook, int? take, NotificationWebhooks hooks, CancellationToken ct) =>
             Results.Ok(await hooks.DeliveriesAsync(webhook, Math.Clamp(take ?? 100, 1, 500), ct)));
         api.MapPost("/webhooks/deliveries/{id:long}/redeliver", (long id, NotificationWebhooks hooks, ClaimsPrincipal user, CancellationToken ct) =>
             RunAsync(async () =>
             {
-                await hooks.RedeliverAsync(id, Actor(user), ct);
+                await hooks.RedeliverAsync(id, StudioActor.From(user), ct);
                 return Results.Accepted("/api/webhooks/deliveries");
             }));
         return app;
-    }
-
-    private static string Actor(ClaimsPrincipal user)
-    {
-        var actor = StudioActor.From(user);
-        actor.Require(Roles.Admin);
-        return actor.Name;
     }
 
     private static async Task<IResult> RunAsync(Func<Task<IResult>> action)

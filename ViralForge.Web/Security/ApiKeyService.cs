@@ -7,8 +7,9 @@ public sealed record IssuedApiKey(int Id, string Name, string Role, string Key);
 
 public sealed class ApiKeyService(IDbContextFactory<ViralForgeDbContext> dbFactory, TimeProvider time)
 {
-    public async Task<IssuedApiKey> IssueAsync(string name, string role, string createdBy, CancellationToken ct)
+    public async Task<IssuedApiKey> IssueAsync(string name, string role, StudioActor actingUser, CancellationToken ct)
     {
+        var createdBy = actingUser.Require(Roles.Admin);
         if (!Roles.All.Contains(role))
         {
             throw new ArgumentException($"Unknown role '{role}'.", nameof(role));
@@ -26,8 +27,9 @@ public sealed class ApiKeyService(IDbContextFactory<ViralForgeDbContext> dbFacto
         return new IssuedApiKey(row.Id, row.Name, role, key);
     }
 
-    public async Task RevokeAsync(int id, string actor, CancellationToken ct)
+    public async Task RevokeAsync(int id, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.ApiKeys.Where(k => k.Id == id && k.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, time.GetUtcNow()), ct);
         db.AuditLog.Add(new AuditEntry { Actor = actor, Action = "apikey.revoke", Subject = id.ToString(System.Globalization.CultureInfo.InvariantCulture) });

@@ -41,7 +41,7 @@ public static class StorageEndpoints
             SetAsync(user, actor => disk.SetFloorMegabytesAsync(body.Megabytes ?? -1, actor, ct)));
         api.MapGet("/storage/collection", async (ArtifactCollector collector, CancellationToken ct) => Results.Ok(await collector.PlanAsync(ct)));
         api.MapPost("/storage/collection", async (ArtifactCollector collector, ClaimsPrincipal user, CancellationToken ct) =>
-            Results.Ok(await collector.CollectAsync(Api.VideoEndpoints.Actor(user), ct)));
+            Results.Ok(await collector.CollectAsync(StudioActor.From(user), ct)));
         api.MapPut("/storage/retention", (RetentionRequest body, ArtifactCollector collector, ClaimsPrincipal user, CancellationToken ct) =>
             SetAsync(user, actor => collector.SetRetentionDaysAsync(body.Days ?? -1, actor, ct)));
         api.MapGet("/storage/quota", async (UploadQuota quota, CancellationToken ct) =>
@@ -52,11 +52,11 @@ public static class StorageEndpoints
     }
 
     /// <summary>An admin's storage setting: 204, or 400 with why the value was refused.</summary>
-    private static async Task<IResult> SetAsync(ClaimsPrincipal user, Func<string, Task> set)
+    private static async Task<IResult> SetAsync(ClaimsPrincipal user, Func<StudioActor, Task> set)
     {
         try
         {
-            await set(StudioActor.From(user).Require(Roles.Admin));
+            await set(StudioActor.From(user));
             return Results.NoContent();
         }
         catch (PipelineCommandException ex)

@@ -43,19 +43,19 @@ public static class TrendEndpoints
         api.MapGet("/trend-sources", async (TrendSourceHealth health, CancellationToken ct) =>
                 Results.Ok((await health.ListAsync(ct)).Select(Describe)))
             .RequireAuthorization(Policies.Admin);
-        api.MapPost("/trend-sources", (TrendSourceRequest body, TrendSourceCommands commands, CancellationToken ct) => SaveAsync(null, body, commands, ct))
+        api.MapPost("/trend-sources", (TrendSourceRequest body, TrendSourceCommands commands, ClaimsPrincipal user, CancellationToken ct) => SaveAsync(null, body, commands, user, ct))
             .RequireAuthorization(Policies.Admin);
-        api.MapPut("/trend-sources/{id:long}", (long id, TrendSourceRequest body, TrendSourceCommands commands, CancellationToken ct) => SaveAsync(id, body, commands, ct))
+        api.MapPut("/trend-sources/{id:long}", (long id, TrendSourceRequest body, TrendSourceCommands commands, ClaimsPrincipal user, CancellationToken ct) => SaveAsync(id, body, commands, user, ct))
             .RequireAuthorization(Policies.Admin);
-        api.MapDelete("/trend-sources/{id:long}", async (long id, TrendSourceCommands commands, CancellationToken ct) =>
+        api.MapDelete("/trend-sources/{id:long}", async (long id, TrendSourceCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                await commands.DeleteAsync(id, ct);
+                await commands.DeleteAsync(id, StudioActor.From(user), ct);
                 return Results.NoContent();
             })
             .RequireAuthorization(Policies.Admin);
-        api.MapPost("/trend-sources/{id:long}/fetch", async (long id, TrendSourceCommands commands, CancellationToken ct) =>
+        api.MapPost("/trend-sources/{id:long}/fetch", async (long id, TrendSourceCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
             {
-                await commands.FetchNowAsync(id, ct);
+                await commands.FetchNowAsync(id, StudioActor.From(user), ct);
                 return Results.Accepted();
             })
             .RequireAuthorization(Policies.Admin);
@@ -80,11 +80,11 @@ public static class TrendEndpoints
         return app;
     }
 
-    private static async Task<IResult> SaveAsync(long? id, TrendSourceRequest body, TrendSourceCommands commands, CancellationToken ct)
+    private static async Task<IResult> SaveAsync(long? id, TrendSourceRequest body, TrendSourceCommands commands, ClaimsPrincipal user, CancellationToken ct)
     {
         try
         {
-            var source = await commands.SaveAsync(id, body.ToInput(), ct);
+            var source = await commands.SaveAsync(id, body.ToInput(), StudioActor.From(user), ct);
             return id is null ? Results.Created($"/api/trend-sources/{source.Id}", new { source.Id }) : Results.Ok(new { source.Id });
         }
         catch (TrendCommandException ex)

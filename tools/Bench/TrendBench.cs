@@ -76,7 +76,7 @@ internal static class TrendBench
         for (var i = 0; i < Sources; i++)
         {
             var source = await commands.SaveAsync(null, new TrendSourceInput($"Storm {i}", TrendSourceKind.Feed, $"{host.BaseUrl}storm/{i}.xml",
-                new TrendSourceSettings(), null, 30, Budget, 30, true, ""), CancellationToken.None);
+                new TrendSourceSettings(), null, 30, Budget, 30, true, ""), ViralForge.Core.Security.StudioActor.System("bench", ViralForge.Core.Security.Roles.Admin), CancellationToken.None);
             ids.Add(source.Id);
         }
         var until = DateTime.UtcNow.AddSeconds(20);

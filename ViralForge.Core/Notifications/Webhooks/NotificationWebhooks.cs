@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using ViralForge.Core.Data;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Publishing;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Core.Notifications.Webhooks;
 
@@ -69,8 +70,9 @@ public sealed class NotificationWebhooks(
             counts.Where(c => c.WebhookId == w.Id && c.Status == WebhookDeliveryStatus.Failed).Sum(c => c.Count))).ToList();
     }
 
-    public async Task<WebhookWithSecret> AddAsync(string? name, string? url, IReadOnlyCollection<NotificationKind>? kinds, string actor, CancellationToken ct)
+    public async Task<WebhookWithSecret> AddAsync(string? name, string? url, IReadOnlyCollection<NotificationKind>? kinds, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         var (checkedName, checkedUrl, checkedKinds) = Check(name, url, kinds);
         var secret = WebhookSecrets.NewSecret();
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -86,8 +88,9 @@ public sealed class NotificationWebhooks(
         return new WebhookWithSecret(Summarize(hook, 0, 0), secret);
     }
 
-    public async Task UpdateAsync(int id, string? name, string? url, IReadOnlyCollection<NotificationKind>? kinds, bool? enabled, string actor, CancellationToken ct)
+    public async Task UpdateAsync(int id, string? name, string? url, IReadOnlyCollection<NotificationKind>? kinds, bool? enabled, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hook = await FindAsync(db, id, ct);
         var (checkedName, checkedUrl, checkedKinds) = Check(name ?? hook.Name, url ?? hook.Url, kinds ?? hook.Kinds);
@@ -97,8 +100,9 @@ public sealed class NotificationWebhooks(
     }
 
     /// <summary>A new secret at once; deliveries still waiting are signed with it when they go.</summary>
-    public async Task<string> RotateSecretAsync(int id, string actor, CancellationToken ct)
+    public async Task<string> RotateSecretAsync(int id, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hook = await FindAsync(db, id, ct);
         var secret = WebhookSecrets.NewSecret();
@@ -108,8 +112,9 @@ public sealed class NotificationWebhooks(
         return secret;
     }
 
-    public async Task DeleteAsync(int id, string actor, CancellationToken ct)
+    public async Task DeleteAsync(int id, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hook = await FindAsync(db, id, ct);
         db.Remove(hook);
@@ -118,8 +123,9 @@ public sealed class NotificationWebhooks(
     }
 
     /// <summary>A test event, whatever kinds the webhook takes, so an admin sees the receiver's answer in the log.</summary>
-    public async Task<long> SendTestAsync(int id, string actor, CancellationToken ct)
+    public async Task<long> SendTestAsync(int id, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var hook = await FindAsync(db, id, ct);
         var delivery = NewDelivery(hook.Id, NotificationKind.WebhookTest, $"A test from {actor}: this webhook is reached.", null);
@@ -129,8 +135,9 @@ public sealed class NotificationWebhooks(
         return delivery.Id;
     }
 
-    public async Task RedeliverAsync(long deliveryId, string actor, CancellationToken ct)
+    public async Task RedeliverAsync(long deliveryId, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var delivery = await db.Set<WebhookDelivery>().SingleOrDefaultAsync(d => d.Id == deliveryId, ct)
             ?? throw new KeyNotFoundException($"Delivery {deliveryId} does not exist.");

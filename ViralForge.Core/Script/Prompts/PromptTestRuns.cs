@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using ViralForge.Core.Data;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Script.Models;
+using ViralForge.Core.Security;
 
 namespace ViralForge.Core.Script.Prompts;
 
@@ -15,8 +16,9 @@ public sealed record PromptTestResult(ScriptDocument? Script, string? Model, IRe
 /// <summary>Test runs of a prompt version: recorded in PostgreSQL, run as Hangfire jobs on the LLM queue.</summary>
 public sealed class PromptTestRuns(IDbContextFactory<ViralForgeDbContext> dbFactory, IBackgroundJobClient jobs, TimeProvider time)
 {
-    public async Task<PromptTestRun> StartAsync(int versionId, ScriptRequest request, string actor, CancellationToken ct)
+    public async Task<PromptTestRun> StartAsync(int versionId, ScriptRequest request, StudioActor actingUser, CancellationToken ct)
     {
+        var actor = actingUser.Require(Roles.Admin);
         var errors = request.Validate();
         if (errors.Count > 0)
         {
