@@ -80,12 +80,15 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Script.Prompts.PromptTestRuns>();
         services.AddTransient<Script.Prompts.PromptTestJob>();
         services.AddSingleton<IStageHandler, ScriptStage>();
-        services.AddSingleton<IStageHandler, TitleCardStage>();
+        services.AddSingleton<IStageHandler, KeyframeStage>();
         services.AddSingleton<IStageHandler, ClipStage>();
         services.AddOptions<Clips.Stock.StockOptions>().Bind(configuration.GetSection(Clips.Stock.StockOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Clips.Stock.IStockVideoProvider, Clips.Stock.PexelsVideos>();
         services.AddSingleton<Clips.Stock.IStockVideoProvider, Clips.Stock.PixabayVideos>();
         services.AddSingleton<Clips.Stock.StockClips>();
+        services.AddSingleton<Keyframes.Stock.IStockPhotoProvider, Keyframes.Stock.PexelsPhotos>();
+        services.AddSingleton<Keyframes.Stock.IStockPhotoProvider, Keyframes.Stock.PixabayPhotos>();
+        services.AddSingleton<Keyframes.Stock.StockPhotoKeyframes>();
         // Searches and downloads through the shared per-host limiter; each is bounded by its own timeout.
         services.AddHttpClient(Clips.Stock.StockSearch.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan).AddHttpMessageHandler<Outside.HostRateLimitHandler>();
         // The providers' published limits are the hosts' defaults unless an admin sets others (Outside:Hosts).

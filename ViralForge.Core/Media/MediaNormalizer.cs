@@ -17,8 +17,8 @@ public enum FitMode
 /// </summary>
 public sealed class MediaNormalizer(Ffmpeg ffmpeg, EncoderSelector encoders)
 {
-    public const int Width = TitleCardStage.Width;
-    public const int Height = TitleCardStage.Height;
+    public const int Width = KeyframeStage.Width;
+    public const int Height = KeyframeStage.Height;
     public const int Fps = 30;
 
     public static FitMode DefaultFit(InputMedia media)

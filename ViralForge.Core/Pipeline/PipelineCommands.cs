@@ -239,6 +239,7 @@ public sealed class PipelineCommands(
         {
             StageKind.Narration => Narration.NarrationStage.CandidatePrefix,
             StageKind.Clips => Clips.ClipStage.CandidatePrefix,
+            StageKind.Keyframes => Keyframes.Stock.StockPhotoKeyframes.CandidatePrefix,
             _ => throw new PipelineCommandException($"{stage} has no candidates to choose from."),
         };
         await using (var db = await dbFactory.CreateDbContextAsync(ct))

@@ -111,8 +111,11 @@ public static class StageParameters
         ],
         [StageKind.Keyframes] =
         [
-            new("palette", ParameterType.WholeNumber, "Colour palette of the title card.", 0, Keyframes.TitleCardStage.PaletteCount - 1),
-            new("cardText", ParameterType.Choice, "What the card says.", Choices: Keyframes.TitleCardStage.CardTexts, Default: "auto"),
+            new("palette", ParameterType.WholeNumber, "Colour palette of the title card.", 0, Keyframes.KeyframeStage.PaletteCount - 1),
+            new("source", ParameterType.Choice, "Where the picture comes from: a stock photo or the designed card (or upload one).", Choices: Keyframes.KeyframeStage.Sources),
+            new("cardText", ParameterType.Choice, "What the card says.", Choices: Keyframes.KeyframeStage.CardTexts, Default: "auto"),
+            new("searchTerms", ParameterType.Text, "Stock photo search words.", Max: 100),
+            new("candidates", ParameterType.WholeNumber, "How many stock photos to offer the reviewer.", 1, 6),
             Upload,
             new("fit", ParameterType.Choice, "How an upload fills the frame.", Choices: ["cover", "contain"]),
             Start,

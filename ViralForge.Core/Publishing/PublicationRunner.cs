@@ -158,14 +158,23 @@ public sealed class PublicationRunner(
     }
 
     /// <summary>The credit line of every stock clip the cut uses, in scene order.</summary>
+    /// <summary>
+    /// The stock each scene shows: its footage, or the stock photo its keyframe came from when the clip
+    /// animates that keyframe (stock footage does not show it).
+    /// </summary>
     private static async Task<IReadOnlyList<string>> CreditsAsync(ViralForgeDbContext db, Guid videoId, CancellationToken ct)
     {
         var runs = await db.StageRuns.AsNoTracking()
-            .Where(r => r.VideoId == videoId && r.Stage == StageKind.Clips && r.SupersededAt == null && r.Status == StageRunStatus.Succeeded)
-            .OrderBy(r => r.SceneIndex).Select(r => r.OutputArtifactIds).ToListAsync(ct);
-        var ids = runs.SelectMany(i => i).ToList();
-        var clips = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.Id) && a.Kind == "clip" && a.MediaInfoJson != null).ToDictionaryAsync(a => a.Id, a => a.MediaInfoJson!, ct);
-        return ids.Where(clips.ContainsKey).Select(id => System.Text.Json.Nodes.JsonNode.Parse(clips[id])?["credit"]?.GetValue<string>()).OfType<string>().Distinct().ToList();
+            .Where(r => r.VideoId == videoId && (r.Stage == StageKind.Clips || r.Stage == StageKind.Keyframes) && r.SupersededAt == null && r.Status == StageRunStatus.Succeeded)
+            .Select(r => new { r.Stage, r.SceneIndex, r.OutputArtifactIds }).ToListAsync(ct);
+        var ids = runs.SelectMany(r => r.OutputArtifactIds).ToList();
+        var infos = await db.Artifacts.AsNoTracking().Where(a => ids.Contains(a.Id) && (a.Kind == "clip" || a.Kind == "keyframe") && a.MediaInfoJson != null)
+            .ToDictionaryAsync(a => a.Id, a => System.Text.Json.Nodes.JsonNode.Parse(a.MediaInfoJson!), ct);
+        System.Text.Json.Nodes.JsonNode? Info(StageKind stage, int? scene) =>
+            runs.Where(r => r.Stage == stage && r.SceneIndex == scene).SelectMany(r => r.OutputArtifactIds).Select(id => infos.GetValueOrDefault(id)).FirstOrDefault(i => i is not null);
+        return runs.Select(r => r.SceneIndex).Distinct().Order()
+            .Select(scene => Info(StageKind.Clips, scene) is { } clip && (string?)clip["engine"] == "stock" ? clip : Info(StageKind.Keyframes, scene))
+            .Select(info => (string?)info?["credit"]).OfType<string>().Distinct().ToList();
     }
 
     /// <summary>Takes the row if it is due and nobody live holds it; the video's id when taken.</summary>

@@ -119,7 +119,10 @@ public sealed class CompositionTests
         var work = Directory.CreateDirectory(Path.Combine(root, "scene: 1, [a]; it's")).FullName;
         var brief = TestScripts.Brief(scenes: 1);
         var script = brief with { Scenes = [brief.Scenes[0] with { Narration = "Save 50% today, %{pts} is not code." }] };
-        var stage = new ViralForge.Core.Keyframes.TitleCardStage(Ffmpeg, new MediaNormalizer(Ffmpeg, new EncoderSelector(Ffmpeg, Microsoft.Extensions.Logging.Abstractions.NullLogger<EncoderSelector>.Instance)));
+        var normalizer = new MediaNormalizer(Ffmpeg, new EncoderSelector(Ffmpeg, Microsoft.Extensions.Logging.Abstractions.NullLogger<EncoderSelector>.Instance));
+        // No stock provider configured: the card is the default and nothing else is reached.
+        var photos = new ViralForge.Core.Keyframes.Stock.StockPhotoKeyframes([], null!, null!, normalizer, null!, Microsoft.Extensions.Options.Options.Create(new ViralForge.Core.Clips.Stock.StockOptions()));
+        var stage = new ViralForge.Core.Keyframes.KeyframeStage(Ffmpeg, normalizer, photos, null!, null!);
         var context = new StageContext
         {
             Run = new StageRun { Id = 1, Stage = StageKind.Keyframes, SceneIndex = 0 },

@@ -49,9 +49,9 @@ public sealed class PipelineRulesTests
     [Fact]
     public void Title_cards_wrap_on_word_boundaries()
     {
-        Assert.Equal("Octopuses have\nthree hearts.", TitleCardStage.Wrap("Octopuses have three hearts.", 16));
-        Assert.Equal("Supercalifragilistic", TitleCardStage.Wrap("Supercalifragilistic", 5));
-        Assert.Equal("", TitleCardStage.Wrap("   ", 10));
+        Assert.Equal("Octopuses have\nthree hearts.", KeyframeStage.Wrap("Octopuses have three hearts.", 16));
+        Assert.Equal("Supercalifragilistic", KeyframeStage.Wrap("Supercalifragilistic", 5));
+        Assert.Equal("", KeyframeStage.Wrap("   ", 10));
     }
 
     [Theory]

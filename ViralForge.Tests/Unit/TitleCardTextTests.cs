@@ -28,12 +28,12 @@ public sealed class TitleCardTextTests
     [Fact]
     public void With_captions_the_card_shows_the_visual_idea_without_them_the_narration()
     {
-        Assert.Equal("An octopus squeezing through a bottle neck", TitleCardStage.CardText(Context("{}")));
-        Assert.Equal("An octopus squeezing through a bottle neck", TitleCardStage.CardText(Context("""{"Compose":{"captionStyle":"boxed"}}""")));
-        Assert.Equal("Scene 2 says hello.", TitleCardStage.CardText(Context("""{"Compose":{"captionStyle":"none"}}""")));
-        Assert.Equal("Octopus facts", TitleCardStage.CardText(Context("{}", new JsonObject { ["cardText"] = "title" })));
-        Assert.Equal("Scene 2 says hello.", TitleCardStage.CardText(Context("{}", new JsonObject { ["cardText"] = "narration" })));
+        Assert.Equal("An octopus squeezing through a bottle neck", KeyframeStage.CardText(Context("{}")));
+        Assert.Equal("An octopus squeezing through a bottle neck", KeyframeStage.CardText(Context("""{"Compose":{"captionStyle":"boxed"}}""")));
+        Assert.Equal("Scene 2 says hello.", KeyframeStage.CardText(Context("""{"Compose":{"captionStyle":"none"}}""")));
+        Assert.Equal("Octopus facts", KeyframeStage.CardText(Context("{}", new JsonObject { ["cardText"] = "title" })));
+        Assert.Equal("Scene 2 says hello.", KeyframeStage.CardText(Context("{}", new JsonObject { ["cardText"] = "narration" })));
         // A scene without a visual idea falls back to the title; a malformed setting is the default.
-        Assert.Equal("Octopus facts", TitleCardStage.CardText(Context("""{"Compose":{"captionStyle":42}}""", visual: " ")));
+        Assert.Equal("Octopus facts", KeyframeStage.CardText(Context("""{"Compose":{"captionStyle":42}}""", visual: " ")));
     }
 }

@@ -84,11 +84,11 @@ public static class VideoEndpoints
                 await RunAsync(() => commands.RejectAsync(id, StudioActor.From(user), body.Reason ?? "", ct), id))
             .RequireAuthorization(Policies.Review);
         api.MapPost("/videos/{id:guid}/stages/{stage}/retry", RetryAsync).RequireAuthorization(Policies.Create);
-        // A reviewer's choice among a scene's candidates: {stage} is narration or clips.
+        // A reviewer's choice among a scene's candidates: {stage} is keyframes (stock photos), narration or clips.
         api.MapPost("/videos/{id:guid}/scenes/{scene:int}/{stage}/choose", async (Guid id, int scene, string stage, ChooseCandidateRequest body, PipelineCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
                 Enum.TryParse<StageKind>(stage, ignoreCase: true, out var kind)
                     ? await RunAsync(async () => RunsAccepted(id, await commands.ChooseCandidateAsync(id, kind, scene - 1, body.CandidateId, StudioActor.From(user), ct)), id)
-                    : Results.Problem($"Unknown stage '{stage}'; candidates exist for narration and clips.", statusCode: StatusCodes.Status400BadRequest))
+                    : Results.Problem($"Unknown stage '{stage}'; candidates exist for keyframes, narration and clips.", statusCode: StatusCodes.Status400BadRequest))
             .RequireAuthorization(Policies.Review);
         api.MapGet("/stages/parameters", () => Results.Ok(StageParameters.All.ToDictionary(
                 e => e.Key.ToString(),

@@ -98,7 +98,7 @@ public sealed class StockClips(
             var output = context.WorkFile($"stock-{k + 1}.mp4");
             try
             {
-                await DownloadAsync(video, download, ct);
+                await StockDownload.ToFileAsync(httpFactory, options.Value, video.Provider, video.FileUrl, video.FileBytes, download, ct);
                 var media = await inspector.InspectAsync(download, ct);
                 if (media.Kind != MediaKind.Video || media.Seconds < seconds)
                 {
@@ -153,7 +153,7 @@ public sealed class StockClips(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var scene = context.Run.SceneIndex!.Value;
-        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.SceneIndex == scene).ExecuteDeleteAsync(ct);
+        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.SceneIndex == scene && !u.StockKey.Contains(":photo:")).ExecuteDeleteAsync(ct);
         return (await db.StockUses.AsNoTracking().Where(u => u.VideoId == context.Video.Id).Select(u => u.StockKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
     }
 
@@ -172,58 +172,5 @@ public sealed class StockClips(
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.StockKey == video.Key && u.SceneIndex == context.Run.SceneIndex).ExecuteDeleteAsync(ct);
-    }
-
-    private async Task DownloadAsync(StockVideo video, string path, CancellationToken ct)
-    {
-        var o = options.Value;
-        if (video.FileBytes > o.MaxDownloadBytes)
-        {
-            throw new MediaRejectedException($"the file is {video.FileBytes / 1_000_000.0:0} MB, more than the {o.MaxDownloadBytes / 1_000_000.0:0} MB allowed (Stock:MaxDownloadBytes)");
-        }
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(o.DownloadTimeoutSeconds));
-        try
-        {
-            using var response = await httpFactory.CreateClient(StockSearch.HttpClientName).GetAsync(video.FileUrl, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new MediaRejectedException($"the download was refused ({(int)response.StatusCode})");
-            }
-            if (response.Content.Headers.ContentLength > o.MaxDownloadBytes)
-            {
-                throw new MediaRejectedException($"the file is {response.Content.Headers.ContentLength / 1_000_000.0:0} MB, more than the {o.MaxDownloadBytes / 1_000_000.0:0} MB allowed (Stock:MaxDownloadBytes)");
-            }
-            await using var source = await response.Content.ReadAsStreamAsync(timeout.Token);
-            await using var target = File.Create(path);
-            var buffer = new byte[1 << 16];
-            long total = 0;
-            int read;
-            while ((read = await source.ReadAsync(buffer, timeout.Token)) > 0)
-            {
-                total += read;
-                if (total > o.MaxDownloadBytes)
-                {
-                    throw new MediaRejectedException($"the file is larger than the {o.MaxDownloadBytes / 1_000_000.0:0} MB allowed (Stock:MaxDownloadBytes)");
-                }
-                await target.WriteAsync(buffer.AsMemory(0, read), timeout.Token);
-            }
-            if (response.Content.Headers.ContentLength is { } expected && total != expected)
-            {
-                throw new MediaRejectedException($"the download broke off after {total:N0} of {expected:N0} bytes");
-            }
-        }
-        catch (HostRateLimitedException ex)
-        {
-            throw new TransientStageException($"{video.Provider}'s file host is resting: {ex.Message}", ex);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw new MediaRejectedException($"the download took longer than {o.DownloadTimeoutSeconds:0} s");
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new MediaRejectedException($"the download failed ({ex.HttpRequestError})");
-        }
     }
 }

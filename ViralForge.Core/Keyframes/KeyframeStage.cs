@@ -1,16 +1,22 @@
 using System.Text;
+using System.Text.Json.Nodes;
+using ViralForge.Core.Data;
 using ViralForge.Core.Media;
 using ViralForge.Core.Pipeline;
 
 namespace ViralForge.Core.Keyframes;
 
 /// <summary>
-/// A designed 1080x1920 title card per scene: a gradient, a line of text, its number. With captions on,
-/// the captions already show the narration, so the card shows the scene's visual idea (or the title)
-/// instead of the same words twice; parameter <c>cardText</c> (auto, visual, narration, title) overrides.
+/// A scene's 1080x1920 keyframe: the creator's upload, a stock photo (parameter <c>source</c>: "photo",
+/// the default when a stock provider is configured and the clip animates the keyframe), or a designed
+/// title card: a gradient, a line of text, its number. With captions on, the captions already show the
+/// narration, so the card shows the scene's visual idea (or the title) instead of the same words twice;
+/// parameter <c>cardText</c> (auto, visual, narration, title) overrides.
 /// </summary>
-public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : IStageHandler
+public sealed class KeyframeStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, Stock.StockPhotoKeyframes photos, CandidateChoices choices, Clips.IVideoDiffusion diffusion) : IStageHandler
 {
+    public static readonly string[] Sources = ["card", "photo"];
+
     public const int Width = 1080;
     public const int Height = 1920;
 
@@ -25,11 +31,52 @@ public sealed class TitleCardStage(Ffmpeg ffmpeg, MediaNormalizer normalizer) : 
     public StageKind Stage => StageKind.Keyframes;
     public int Version => 3;
 
+    /// <summary>
+    /// A stock photo when a provider is configured and the clip will animate the keyframe (diffusion,
+    /// or motion asked for); otherwise the card. Stock footage does not show the keyframe at all.
+    /// </summary>
+    public string DefaultSource(Video video)
+    {
+        if (photos.Unavailable is not null)
+        {
+            return "card";
+        }
+        var engine = JsonNode.Parse(video.ParametersJson)?["Clips"]?["engine"] is JsonValue v && v.TryGetValue<string>(out var e) ? e : null;
+        return engine is "motion" or "svd" || (engine is null && diffusion.Status.Available) ? "photo" : "card";
+    }
+
+    /// <summary>The source a run will use: configuring a stock provider later makes a retry search instead of reusing the card.</summary>
+    public ValueTask<string?> ExternalInputsAsync(StageRun run, Script.ScriptDocument script, CancellationToken ct)
+    {
+        var parameters = JsonNode.Parse(run.ParametersJson) as JsonObject;
+        if (parameters?["upload"] is not null)
+        {
+            return ValueTask.FromResult<string?>(null);
+        }
+        var source = StageContext.TextOf(parameters, "source", run.Video is { } video ? DefaultSource(video) : "card");
+        // The card's hash stays what it was before photos existed, so earlier cards are still reused.
+        return ValueTask.FromResult<string?>(source == "photo" ? "photo" : null);
+    }
+
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
     {
         if (context.Upload is not null)
         {
             return await FromUploadAsync(context, normalizer, ct);
+        }
+        if (context.Text("pick", "") is { Length: > 0 } pick
+            && await choices.KeepAsync(context, pick, Stock.StockPhotoKeyframes.CandidatePrefix, "keyframe", ct) is { } chosen)
+        {
+            return chosen;
+        }
+        switch (context.Text("source", "") is { Length: > 0 } asked ? asked : DefaultSource(context.Video))
+        {
+            case "photo":
+                return await photos.MakeAsync(context, ct);
+            case "card":
+                break;
+            case var other:
+                throw new PermanentStageException($"Keyframe source '{other}' is unknown; use card or photo (or upload a picture).");
         }
         var index = context.Run.SceneIndex!.Value;
         var palette = Palettes[(int)context.Number("palette", index % Palettes.Length, 0, Palettes.Length - 1)];

@@ -1,0 +1,154 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ViralForge.Core.Clips.Stock;
+using ViralForge.Core.Data;
+using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
+
+namespace ViralForge.Core.Keyframes.Stock;
+
+/// <summary>
+/// A scene's keyframe from a stock photo, so motion and SVD clips animate a real picture instead of a
+/// card: search the configured providers with the scene's terms, skip photos another scene of the video
+/// took, download a few (capped, timed, through the shared limiter), check each as hostile media, fit it
+/// to 1080x1920 and offer them as candidates, the most relevant first.
+/// </summary>
+public sealed class StockPhotoKeyframes(
+    IEnumerable<IStockPhotoProvider> providers,
+    IHttpClientFactory httpFactory,
+    MediaInspector inspector,
+    MediaNormalizer normalizer,
+    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    IOptions<StockOptions> options)
+{
+    public const string CandidatePrefix = "keyframe-candidate-";
+
+    public string? Unavailable => options.Value.AnyConfigured ? null : "No stock provider is configured (Stock:Pexels:ApiKey or Stock:Pixabay:ApiKey).";
+
+    public async Task<StageOutcome> MakeAsync(StageContext context, CancellationToken ct)
+    {
+        if (Unavailable is { } missing)
+        {
+            throw new PermanentStageException($"{missing} Use \"source\": \"card\" or upload a picture for this scene.");
+        }
+        var index = context.Run.SceneIndex!.Value;
+        var terms = Trends.TrendText.Clean(context.Text("searchTerms", StockClips.TermsFor(context.Scene)), 100);
+        var count = (int)context.Number("candidates", options.Value.Candidates, 1, 6);
+        context.Detail(0, $"scene {index + 1}: searching stock photos for “{terms}”", newPhase: true);
+
+        var found = new List<StockPhoto>();
+        Exception? failure = null;
+        foreach (var provider in providers.Where(p => p.IsConfigured))
+        {
+            try
+            {
+                found.AddRange(await provider.SearchAsync(terms, ct));
+            }
+            catch (Exception ex) when (ex is TransientStageException or PermanentStageException)
+            {
+                failure ??= ex;
+            }
+        }
+        if (found.Count == 0 && failure is not null)
+        {
+            throw failure;
+        }
+        var used = await UsedElsewhereAsync(context, ct);
+        var fitting = found.Where(p => !used.Contains(p.Key)).DistinctBy(p => p.Key).OrderByDescending(p => p.Height >= p.Width).ToList();
+        if (fitting.Count == 0)
+        {
+            throw new PermanentStageException(found.Count == 0
+                ? $"No stock photo matched “{terms}”. Give scene {index + 1} other search terms (parameter searchTerms) or use \"source\": \"card\"."
+                : $"All {found.Count} stock photos for “{terms}” are used by other scenes. Give scene {index + 1} other search terms (searchTerms).");
+        }
+
+        var files = new List<ProducedFile>();
+        var refused = new List<string>();
+        var k = 0;
+        foreach (var photo in fitting)
+        {
+            if (k == count)
+            {
+                break;
+            }
+            if (!await ClaimAsync(context, photo, ct))
+            {
+                continue;
+            }
+            context.Detail(k / (double)count, $"scene {index + 1}: stock photo {k + 1}/{count} from {photo.Provider}");
+            var download = context.WorkFile($"photo-{k + 1}.download");
+            var output = context.WorkFile($"keyframe-{k + 1}.png");
+            try
+            {
+                await StockDownload.ToFileAsync(httpFactory, options.Value, photo.Provider, photo.FileUrl, null, download, ct);
+                var media = await inspector.InspectAsync(download, ct);
+                if (media.Kind != MediaKind.Image)
+                {
+                    throw new MediaRejectedException("it is not a picture");
+                }
+                await normalizer.NormalizeImageAsync(download, media, FitMode.Cover, output, ct);
+            }
+            catch (Exception ex) when (ex is MediaRejectedException or TransientStageException or PermanentStageException or IOException)
+            {
+                refused.Add($"{photo.Provider} {photo.Id}: {ex.Message}");
+                await ReleaseAsync(context, photo, ct);
+                continue;
+            }
+            finally
+            {
+                File.Delete(download);
+            }
+            k++;
+            var info = new JsonObject
+            {
+                ["source"] = "stock-photo",
+                ["candidate"] = k,
+                ["stock"] = photo.Key,
+                ["provider"] = photo.Provider,
+                ["page"] = photo.PageUrl,
+                ["author"] = photo.Author,
+                ["authorUrl"] = photo.AuthorUrl,
+                ["credit"] = photo.Credit,
+                ["terms"] = terms,
+                ["chosen"] = k == 1,
+                ["chosenBy"] = "relevance",
+            };
+            files.Add(new ProducedFile($"{CandidatePrefix}{k}", output, "image/png", info.ToJsonString()));
+            if (k == 1)
+            {
+                files.Add(new ProducedFile("keyframe", output, "image/png", info.ToJsonString()));
+            }
+        }
+        if (files.Count == 0)
+        {
+            throw new PermanentStageException($"None of the stock photos for “{terms}” could be used: {string.Join("; ", refused.Take(4))}. Give scene {index + 1} other search terms (searchTerms) or use \"source\": \"card\".");
+        }
+        return StageOutcome.Produced([.. files]);
+    }
+
+    /// <summary>Photos the video's other scenes took; this scene's own earlier photo claims are let go (it is choosing again).</summary>
+    private async Task<HashSet<string>> UsedElsewhereAsync(StageContext context, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var scene = context.Run.SceneIndex!.Value;
+        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.SceneIndex == scene && u.StockKey.Contains(":photo:")).ExecuteDeleteAsync(ct);
+        return (await db.StockUses.AsNoTracking().Where(u => u.VideoId == context.Video.Id).Select(u => u.StockKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
+    }
+
+    private async Task<bool> ClaimAsync(StageContext context, StockPhoto photo, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var taken = await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO stock_uses (video_id, stock_key, scene_index, created_at) VALUES ({context.Video.Id}, {photo.Key}, {context.Run.SceneIndex!.Value}, now())
+            ON CONFLICT (video_id, stock_key) DO NOTHING
+            """, ct);
+        return taken == 1;
+    }
+
+    private async Task ReleaseAsync(StageContext context, StockPhoto photo, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.StockKey == photo.Key && u.SceneIndex == context.Run.SceneIndex).ExecuteDeleteAsync(ct);
+    }
+}
