@@ -176,6 +176,12 @@ public sealed class StockFootageTests
         var again = await TestScripts.CreateVideoAsync(creator, script with { Title = "Reef life again" });
         await Eventually.WaitAsync(async () => await db.VideoStatusAsync(again) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         Assert.Equal(searches, host.Requests.Count(r => r.PathAndQuery.Contains("/search", StringComparison.Ordinal) || r.PathAndQuery.StartsWith("/pixabay/", StringComparison.Ordinal)));
+        // ...and does not show what the first one showed, while that footage stays a candidate a reviewer may pick.
+        var shown = clips.Select(c => (string?)c["stock"]).ToHashSet();
+        var againClips = await MediaInfosAsync(cs, again, "clip");
+        Assert.Equal(4, againClips.Count);
+        Assert.DoesNotContain(againClips, c => shown.Contains((string?)c["stock"]));
+        Assert.Contains(await MediaInfosAsync(cs, again, "clip-candidate-2"), c => (bool?)c["usedRecently"] == true);
         await using (var conn = new NpgsqlConnection(cs))
         {
             await conn.OpenAsync();
@@ -194,5 +200,21 @@ public sealed class StockFootageTests
         }, TimeSpan.FromSeconds(90), () => string.Join("\n", db.RunsAsync(videoId).Result.Where(r => r.Scene is null).Select(r => $"{r.Stage} {r.Status} {r.Error}")));
         var description = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(sidecar!))!.ToJsonString();
         Assert.Contains("Video by Ana Stock on Pexels", description);
+    }
+
+    private static async Task<List<JsonNode>> MediaInfosAsync(string cs, Guid videoId, string kind)
+    {
+        var infos = new List<JsonNode>();
+        await using var conn = new NpgsqlConnection(cs);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT media_info_json FROM artifacts WHERE video_id = $1 AND kind = $2", conn);
+        cmd.Parameters.AddWithValue(videoId);
+        cmd.Parameters.AddWithValue(kind);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            infos.Add(JsonNode.Parse(reader.GetString(0))!);
+        }
+        return infos;
     }
 }

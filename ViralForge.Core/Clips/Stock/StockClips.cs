@@ -69,9 +69,11 @@ public sealed class StockClips(
             throw failure;
         }
         var used = await UsedElsewhereAsync(context, ct);
+        var recent = await UsedRecentlyAsync(dbFactory, context.Video.Id, options.Value.AvoidRecentVideos, StageKind.Clips, "clip", ct);
         var fitting = found.Where(v => v.Seconds >= seconds && !used.Contains(v.Key)).DistinctBy(v => v.Key)
-            // Portrait material first (it fills the frame); the providers' own relevance order within each.
-            .OrderByDescending(v => v.Height >= v.Width).ToList();
+            // Footage recent videos showed last (a reviewer may still pick it), then portrait material first
+            // (it fills the frame); the providers' own relevance order within each.
+            .OrderBy(v => recent.Contains(v.Key)).ThenByDescending(v => v.Height >= v.Width).ToList();
         if (fitting.Count == 0)
         {
             throw new PermanentStageException(found.Count == 0
@@ -132,6 +134,7 @@ public sealed class StockClips(
                 ["credit"] = video.Credit,
                 ["terms"] = terms,
                 ["keyframe"] = keyframeSha,
+                ["usedRecently"] = recent.Contains(video.Key),
                 ["chosen"] = k == 1,
                 ["chosenBy"] = "relevance",
             };
@@ -146,6 +149,24 @@ public sealed class StockClips(
             throw new PermanentStageException($"None of the stock videos for “{terms}” could be used: {string.Join("; ", refused.Take(4))}. Give scene {index + 1} other search terms (searchTerms) or use \"engine\": \"motion\".");
         }
         return StageOutcome.Produced([.. files]);
+    }
+
+    /// <summary>The stock the last <paramref name="videos"/> other videos show (their live clips or keyframes), so a new video looks new.</summary>
+    internal static async Task<HashSet<string>> UsedRecentlyAsync(IDbContextFactory<ViralForgeDbContext> dbFactory, Guid videoId, int videos, StageKind stage, string kind, CancellationToken ct)
+    {
+        if (videos == 0)
+        {
+            return [];
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var keys = await db.Database.SqlQuery<string>($"""
+            SELECT DISTINCT a.media_info_json->>'stock' AS "Value"
+            FROM (SELECT id FROM videos WHERE id <> {videoId} AND deleted_at IS NULL ORDER BY created_at DESC LIMIT {videos}) v
+            JOIN stage_runs r ON r.video_id = v.id AND r.stage = {stage.ToString()} AND r.superseded_at IS NULL
+            JOIN artifacts a ON a.id = ANY(r.output_artifact_ids) AND a.kind = {kind}
+            WHERE a.media_info_json->>'stock' IS NOT NULL
+            """).ToListAsync(ct);
+        return keys.ToHashSet(StringComparer.Ordinal);
     }
 
     /// <summary>Stock videos the video's other scenes have claimed; this scene's own earlier claims are let go (it is choosing again).</summary>

@@ -32,6 +32,10 @@ public sealed class StockOptions
     [Range(1, 300)]
     public double SearchTimeoutSeconds { get; set; } = 20;
 
+    /// <summary>Footage the last this many videos used is not chosen again by itself (it stays a candidate a reviewer may pick).</summary>
+    [Range(0, 1000)]
+    public int AvoidRecentVideos { get; set; } = 20;
+
     public bool AnyConfigured => Pexels.IsConfigured || Pixabay.IsConfigured;
 }
 

@@ -55,7 +55,9 @@ public sealed class StockPhotoKeyframes(
             throw failure;
         }
         var used = await UsedElsewhereAsync(context, ct);
-        var fitting = found.Where(p => !used.Contains(p.Key)).DistinctBy(p => p.Key).OrderByDescending(p => p.Height >= p.Width).ToList();
+        var recent = await StockClips.UsedRecentlyAsync(dbFactory, context.Video.Id, options.Value.AvoidRecentVideos, StageKind.Keyframes, "keyframe", ct);
+        // Photos recent videos showed last (a reviewer may still pick one), then portrait ones first.
+        var fitting = found.Where(p => !used.Contains(p.Key)).DistinctBy(p => p.Key).OrderBy(p => recent.Contains(p.Key)).ThenByDescending(p => p.Height >= p.Width).ToList();
         if (fitting.Count == 0)
         {
             throw new PermanentStageException(found.Count == 0
@@ -111,6 +113,7 @@ public sealed class StockPhotoKeyframes(
                 ["authorUrl"] = photo.AuthorUrl,
                 ["credit"] = photo.Credit,
                 ["terms"] = terms,
+                ["usedRecently"] = recent.Contains(photo.Key),
                 ["chosen"] = k == 1,
                 ["chosenBy"] = "relevance",
             };
