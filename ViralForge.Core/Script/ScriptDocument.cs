@@ -9,6 +9,13 @@ public sealed record SceneScript
     public string Narration { get; init; } = "";
     public string Visual { get; init; } = "";
     public double DurationSeconds { get; init; } = 3;
+
+    /// <summary>
+    /// Short English phrases for stock search, best first. Null in scripts written before they existed
+    /// (and left out of the JSON then, so those scenes keep their input hashes).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<string>? SearchTerms { get; init; }
 }
 
 /// <summary>The script schema every script source (manual form, LLM, API) must satisfy.</summary>
@@ -88,6 +95,17 @@ public static partial class ScriptValidator
             if (double.IsNaN(scene.DurationSeconds) || scene.DurationSeconds is < MinSceneSeconds or > MaxSceneSeconds)
             {
                 errors.Add($"{label} lasts {scene.DurationSeconds} s; each scene must last {MinSceneSeconds}–{MaxSceneSeconds} s (longer clips drift).");
+            }
+            if (scene.SearchTerms is { } terms)
+            {
+                if (terms.Count > ScriptSchema.MaxSearchTerms)
+                {
+                    errors.Add($"{label} has {terms.Count} search terms; at most {ScriptSchema.MaxSearchTerms}.");
+                }
+                foreach (var term in terms)
+                {
+                    Text(errors, $"{label} search term \"{Shorten(term ?? "")}\"", term, ScriptSchema.SearchTerm);
+                }
             }
         }
 

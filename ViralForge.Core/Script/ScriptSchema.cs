@@ -84,18 +84,21 @@ public static class ScriptSchema
     public const int MaxSceneSeconds = 4;
     public const int MaxHashtags = 15;
     public const int MaxHashtagLength = 50;
+    public const int MaxSearchTerms = 3;
 
     public static readonly TextNode Title = new("The video's title.", 1, 100, Prose);
     public static readonly TextNode Hook = new("The first line, said in the first two seconds to stop the scroll.", 0, 200, Prose);
     public static readonly TextNode Narration = new("What the narrator says in this scene.", 1, 300, Prose);
     public static readonly TextNode Visual = new("What the scene's keyframe shows, for an image model.", 1, 400, Prose);
     public static readonly NumberNode Duration = new("Seconds the scene's clip lasts.", MinSceneSeconds, MaxSceneSeconds);
+    public static readonly TextNode SearchTerm = new("A short English phrase to search stock footage and photos for this scene.", 1, 40, Prose);
     public static readonly TextNode CaptionText = new("On-screen caption text for the whole video.", 0, 300, Prose);
     public static readonly TextNode Hashtag = new("A hashtag without spaces, optionally starting with #.", 1, MaxHashtagLength, HashtagChars);
     public static readonly TextNode CallToAction = new("What the viewer should do next.", 0, 200, Prose);
 
     public static readonly ObjectNode Scene = new("One scene.",
-        [("narration", Narration), ("visual", Visual), ("durationSeconds", Duration)], "scene");
+        [("narration", Narration), ("visual", Visual), ("durationSeconds", Duration),
+         ("searchTerms", new ArrayNode("Stock search phrases in English, best first.", SearchTerm, 0, MaxSearchTerms, "search-term"))], "scene");
 
     public static readonly ObjectNode Root = new("A short vertical video's script.",
     [
@@ -169,7 +172,7 @@ public static class ScriptSchema
         }
 
         private static string RuleName(string property, SchemaNode node) =>
-            node is ArrayNode ? property : string.Concat(property.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
+            string.Concat(property.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString()));
 
         private static string Literal(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
     }

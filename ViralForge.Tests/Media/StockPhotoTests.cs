@@ -116,7 +116,8 @@ public sealed class StockPhotoTests
         string[] visuals = ["A diver above a reef", "Sunlight through kelp forest", "Coral polyps feeding at night", "Octopus changing colour on rocks"];
         var script = TestScripts.Brief(title: "Reef pictures") with
         {
-            Scenes = TestScripts.Brief().Scenes.Select((s, i) => s with { Visual = visuals[i] }).ToList(),
+            // The first scene's script carries its own search phrase (as the script model writes them).
+            Scenes = TestScripts.Brief().Scenes.Select((s, i) => s with { Visual = visuals[i], SearchTerms = i == 0 ? ["scuba diver reef"] : null }).ToList(),
         };
         // Motion clips animate the keyframe, so with a provider configured the keyframes are stock photos by default.
         var videoId = await TestScripts.CreateVideoAsync(creator, script, new JsonObject { ["Clips"] = new JsonObject { ["engine"] = "motion" } });
@@ -124,7 +125,9 @@ public sealed class StockPhotoTests
         await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240),
             () => string.Join("\n", db.RunsAsync(videoId).Result.Select(r => $"{r.Stage} {r.Scene} {r.Status} {r.Error}")) + "\n" + studio.Log);
 
+        Assert.Contains(host.Requests, r => r.PathAndQuery.Contains("query=scuba%20diver%20reef", StringComparison.Ordinal));
         var keyframes = await InfosAsync(cs, videoId, "keyframe");
+        Assert.Contains(keyframes, k => (string?)k["terms"] == "scuba diver reef");
         Assert.Equal(4, keyframes.Count);
         Assert.All(keyframes, k => Assert.Equal("stock-photo", (string?)k["source"]));
         Assert.Equal(4, keyframes.Select(k => (string?)k["stock"]).Distinct().Count());

@@ -17,6 +17,8 @@ public sealed class ScriptSchemaAndPromptTests
         Assert.Contains("scenes ::= \"[\" scene (\",\" ws scene){3,9} \"]\"", gbnf);
         Assert.Contains("narration-char{0,298}", gbnf);
         Assert.Contains("duration-seconds ::= (\"2\" | \"3\") (\".\" [0-9])? | \"4\" (\".0\")?", gbnf);
+        Assert.Contains("search-terms ::= \"[\" (search-term (\",\" ws search-term){0,2})? \"]\"", gbnf);
+        Assert.Equal(ScriptSchema.MaxSearchTerms, (int)ScriptSchema.JsonSchema()["properties"]!["scenes"]!["items"]!["properties"]!["searchTerms"]!["maxItems"]!);
         var schema = ScriptSchema.JsonSchema();
         Assert.Equal(ScriptValidator.MaxScenes, (int)schema["properties"]!["scenes"]!["maxItems"]!);
         Assert.Equal(100, (int)schema["properties"]!["title"]!["maxLength"]!);

@@ -35,6 +35,28 @@ public sealed class ScriptValidatorTests
     }
 
     [Fact]
+    public void Search_terms_are_optional_short_and_at_most_three_and_old_scenes_keep_their_json()
+    {
+        var brief = TestScripts.Brief();
+        Assert.DoesNotContain("searchTerms", brief.ToJson());
+        var scenes = brief.Scenes.Select((s, i) => i switch
+        {
+            0 => s with { SearchTerms = ["reef diver", "coral"] },
+            1 => s with { SearchTerms = ["a", "b", "c", "d"] },
+            2 => s with { SearchTerms = [new string('x', 41)] },
+            _ => s,
+        }).ToList();
+        var errors = ScriptValidator.Validate(brief with { Scenes = scenes });
+        Assert.Contains(errors, e => e.Contains("Scene 2 has 4 search terms; at most 3"));
+        Assert.Contains(errors, e => e.Contains("is 41 characters; the limit is 40"));
+        Assert.Equal(2, errors.Count);
+        var parsed = ScriptDocument.Parse((brief with { Scenes = [scenes[0], .. brief.Scenes.Skip(1)] }).ToJson());
+        Assert.True(parsed.IsValid, string.Join(" ", parsed.Errors));
+        Assert.Equal(["reef diver", "coral"], parsed.Script!.Scenes[0].SearchTerms!);
+        Assert.Equal("reef diver", ViralForge.Core.Clips.Stock.StockClips.TermsFor(parsed.Script.Scenes[0]));
+    }
+
+    [Fact]
     public void Parsing_rejects_malformed_json_and_unknown_fields_with_a_reason()
     {
         Assert.Contains("not valid JSON", ScriptDocument.Parse("{\"title\": ").Errors.Single());

@@ -26,9 +26,13 @@ public sealed class StockClips(
 {
     public string? Unavailable => options.Value.AnyConfigured ? null : "No stock provider is configured (Stock:Pexels:ApiKey or Stock:Pixabay:ApiKey).";
 
-    /// <summary>Search terms from the scene's visual idea: its first few meaningful words, in English as the script asks.</summary>
+    /// <summary>The scene's own first search phrase when the script has one; else the first few meaningful words of its visual idea.</summary>
     public static string TermsFor(SceneScript scene)
     {
+        if (scene.SearchTerms?.FirstOrDefault(t => !string.IsNullOrWhiteSpace(t)) is { } written)
+        {
+            return written.Trim();
+        }
         var words = Trends.TrendText.TitleKey(scene.Visual).Split(' ', StringSplitOptions.RemoveEmptyEntries)
             .Where(w => w.Length > 2 && !Filler.Contains(w)).Distinct().Take(4).ToList();
         return words.Count > 0 ? string.Join(' ', words) : Trends.TrendText.TitleKey(scene.Narration).Split(' ').FirstOrDefault(w => w.Length > 3) ?? "nature";

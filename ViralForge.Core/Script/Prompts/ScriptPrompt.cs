@@ -74,7 +74,7 @@ public static partial class ScriptPrompt
     {
         static string Text(TextNode t) => t.MinLength == 0 ? $"text up to {t.MaxLength} characters, may be empty" : $"text up to {t.MaxLength} characters";
         return string.Create(CultureInfo.InvariantCulture,
-            $"title ({Text(ScriptSchema.Title)}); hook ({Text(ScriptSchema.Hook)}); scenes ({ScriptSchema.MinScenes}–{ScriptSchema.MaxScenes} objects, each with narration ({Text(ScriptSchema.Narration)}), visual ({Text(ScriptSchema.Visual)}: what the keyframe image shows) and durationSeconds ({ScriptSchema.MinSceneSeconds}–{ScriptSchema.MaxSceneSeconds})); captionText ({Text(ScriptSchema.CaptionText)}); hashtags (up to {ScriptSchema.MaxHashtags} words without spaces); callToAction ({Text(ScriptSchema.CallToAction)}).");
+            $"title ({Text(ScriptSchema.Title)}); hook ({Text(ScriptSchema.Hook)}); scenes ({ScriptSchema.MinScenes}–{ScriptSchema.MaxScenes} objects, each with narration ({Text(ScriptSchema.Narration)}), visual ({Text(ScriptSchema.Visual)}: what the keyframe image shows), durationSeconds ({ScriptSchema.MinSceneSeconds}–{ScriptSchema.MaxSceneSeconds}) and searchTerms (up to {ScriptSchema.MaxSearchTerms} short English phrases, best first, to find stock footage and photos of what the scene shows)); captionText ({Text(ScriptSchema.CaptionText)}); hashtags (up to {ScriptSchema.MaxHashtags} words without spaces); callToAction ({Text(ScriptSchema.CallToAction)}).");
     }
 
     public static string Fill(string body, ScriptRequest request, double wordsPerMinute)

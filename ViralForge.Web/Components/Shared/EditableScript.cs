@@ -10,6 +10,9 @@ public sealed class EditableScript
         public string Narration { get; set; } = "";
         public string Visual { get; set; } = "";
         public double Duration { get; set; } = 3;
+
+        /// <summary>The scene's stock search phrases, comma-separated in the form.</summary>
+        public string SearchTerms { get; set; } = "";
     }
 
     public string Title { get; set; } = "";
@@ -30,7 +33,7 @@ public sealed class EditableScript
             CallToAction = script.CallToAction,
         };
         editable.Scenes.Clear();
-        editable.Scenes.AddRange(script.Scenes.Select(s => new Scene { Narration = s.Narration, Visual = s.Visual, Duration = s.DurationSeconds }));
+        editable.Scenes.AddRange(script.Scenes.Select(s => new Scene { Narration = s.Narration, Visual = s.Visual, Duration = s.DurationSeconds, SearchTerms = string.Join(", ", s.SearchTerms ?? []) }));
         return editable;
     }
 
@@ -41,6 +44,13 @@ public sealed class EditableScript
         CaptionText = Caption.Trim(),
         CallToAction = CallToAction.Trim(),
         Hashtags = Hashtags.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToList(),
-        Scenes = Scenes.Select(s => new SceneScript { Narration = s.Narration.Trim(), Visual = s.Visual.Trim(), DurationSeconds = s.Duration }).ToList(),
+        Scenes = Scenes.Select(s => new SceneScript
+        {
+            Narration = s.Narration.Trim(),
+            Visual = s.Visual.Trim(),
+            DurationSeconds = s.Duration,
+            // Empty stays null: a scene edited without terms keeps the JSON (and input hash) it had.
+            SearchTerms = s.SearchTerms.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } terms ? [.. terms] : null,
+        }).ToList(),
     };
 }
