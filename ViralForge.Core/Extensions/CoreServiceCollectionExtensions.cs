@@ -66,6 +66,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<PipelineScheduler>();
         services.AddSingleton<StageEnqueuer>();
         services.AddSingleton<StageInputLoader>();
+        services.AddSingleton<StageFailures>();
         services.AddSingleton<StageExecutor>();
         services.AddSingleton<ProgressPublisher>();
         services.AddTransient<StageJob>();

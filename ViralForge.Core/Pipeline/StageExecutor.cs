@@ -1,13 +1,8 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Polly;
-using Polly.Retry;
 using ViralForge.Core.Data;
 using ViralForge.Core.Events;
 using ViralForge.Core.Media;
@@ -30,6 +25,7 @@ public sealed class StageExecutor(
     Publishing.PublicationQueue publications,
     ProgressPublisher progress,
     Storage.DiskGuard disk,
+    StageFailures failures,
     Notifications.Notifier notifier,
     IOptions<PipelineOptions> options,
     TimeProvider time,
@@ -38,19 +34,6 @@ public sealed class StageExecutor(
     private static readonly string WorkerName = NodeIdentity.Name;
     private readonly PipelineOptions _options = options.Value;
     private readonly Dictionary<StageKind, IStageHandler> _handlers = handlers.ToDictionary(h => h.Stage);
-
-    // Recording an outcome must survive a database restart: retry the (lease-guarded, idempotent) write.
-    private static readonly ResiliencePipeline DbWrites = new ResiliencePipelineBuilder()
-        .AddRetry(new RetryStrategyOptions
-        {
-            ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>().Handle<InvalidOperationException>(ex => ex.InnerException is NpgsqlException),
-            MaxRetryAttempts = 8,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(250),
-            MaxDelay = TimeSpan.FromSeconds(5),
-        })
-        .Build();
 
     public async Task ExecuteAsync(long runId, CancellationToken ct)
     {
@@ -142,7 +125,7 @@ public sealed class StageExecutor(
                 log.LogInformation("Stage run {RunId} was superseded or taken over while running; its result is dropped.", run.Id);
                 return;
             }
-            await FailAsync(run, lease, ex, runCts.IsCancellationRequested && !ct.IsCancellationRequested);
+            await failures.FailAsync(run, lease, ex, runCts.IsCancellationRequested && !ct.IsCancellationRequested);
         }
         finally
         {
@@ -248,7 +231,7 @@ public sealed class StageExecutor(
         Guid? releasedVideo = null;
         var reuseLost = false;
         (Guid Id, string Title, StageKind Stage)? waiting = null;
-        var created = await DbWrites.ExecuteAsync(async token =>
+        var created = await StageDbWrites.Retrying.ExecuteAsync(async token =>
         {
             await using var db = await dbFactory.CreateDbContextAsync(token);
             await using var tx = await db.Database.BeginTransactionAsync(token);
@@ -325,69 +308,6 @@ public sealed class StageExecutor(
     {
         await Storage.ArtifactCollector.HoldSharedAsync(db, ct);
         return await db.Artifacts.CountAsync(a => ids.Contains(a.Id), ct) == ids.Distinct().Count();
-    }
-
-    private async Task FailAsync(StageRun claimed, Guid lease, Exception ex, bool timedOut)
-    {
-        // A file that cannot give what the stage needs will not change by trying again.
-        var permanent = ex is PermanentStageException or ScriptInvalidException or Media.MediaRejectedException
-            || ex is ExternalToolException { Transient: false };
-        var reason = timedOut
-            ? $"The stage did not finish within {_options.StageTimeoutSeconds:0} s."
-            : ex is PermanentStageException or TransientStageException or ExternalToolException or Media.MediaRejectedException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
-        var logTail = (ex as ExternalToolException)?.StdErrTail;
-        if (permanent)
-        {
-            log.LogWarning("Stage run {RunId} failed permanently: {Reason}", claimed.Id, reason);
-        }
-        else
-        {
-            log.LogWarning(ex, "Stage run {RunId} attempt {Attempt} failed: {Reason}", claimed.Id, claimed.Attempt, reason);
-        }
-
-        (Guid Id, string Title, string? Owner, string What)? deadLetter = null;
-        await DbWrites.ExecuteAsync(async token =>
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(token);
-            await using var tx = await db.Database.BeginTransactionAsync(token);
-            var video = await PipelineScheduler.LockVideoAsync(db, claimed.VideoId, token);
-            var live = await PipelineScheduler.LiveRunsAsync(db, video.Id, token);
-            var run = live.FirstOrDefault(r => r.Id == claimed.Id);
-            if (run is null || run.LeaseId != lease || run.Status != StageRunStatus.Running)
-            {
-                return;
-            }
-            var exhausted = permanent || run.Attempt >= _options.MaxAttempts;
-            run.LeaseId = null;
-            run.LogTail = logTail;
-            run.FinishedAt = time.GetUtcNow();
-            if (exhausted)
-            {
-                run.Status = StageRunStatus.DeadLettered;
-                run.Error = permanent
-                    ? $"{reason} (not retried: another attempt cannot fix this)"
-                    : $"{reason} (gave up after {run.Attempt} attempts)";
-            }
-            else
-            {
-                var delay = Backoff.Delay(run.Attempt, _options.RetryBaseDelaySeconds, _options.RetryMaxDelaySeconds, Random.Shared);
-                run.Status = StageRunStatus.RetryWaiting;
-                run.NextAttemptAt = time.GetUtcNow() + delay;
-                run.Error = $"Attempt {run.Attempt} of {_options.MaxAttempts} failed: {reason}. Next attempt in {delay.TotalSeconds:0.0} s.";
-            }
-            video.Status = VideoStatusRules.From(live);
-            video.UpdatedAt = time.GetUtcNow();
-            await db.SaveChangesAsync(token);
-            await PipelineScheduler.NotifyAsync(db, run, token, run.Error);
-            await tx.CommitAsync(token);
-            deadLetter = exhausted ? (video.Id, video.Title, video.CreatedBy, $"{run.Stage}{(run.SceneIndex is { } s ? $" scene {s + 1}" : "")}: {run.Error}") : null;
-        }, CancellationToken.None);
-        if (deadLetter is { } d)
-        {
-            var text = $"“{d.Title}” stopped at {d.What}";
-            await notifier.ToUserAsync(Notifications.NotificationKind.DeadLettered, d.Owner, text, $"/videos/{d.Id}", CancellationToken.None);
-            await notifier.ToRolesAsync(Notifications.NotificationKind.DeadLettered, [], text, $"/videos/{d.Id}", CancellationToken.None);
-        }
     }
 
     private async Task ReleaseAsync(long runId, Guid lease)
