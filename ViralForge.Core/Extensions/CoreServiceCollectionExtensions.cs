@@ -86,6 +86,7 @@ public static class CoreServiceCollectionExtensions
         services.AddOptions<Clips.Stock.StockOptions>().Bind(configuration.GetSection(Clips.Stock.StockOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Clips.Stock.IStockVideoProvider, Clips.Stock.PexelsVideos>();
         services.AddSingleton<Clips.Stock.IStockVideoProvider, Clips.Stock.PixabayVideos>();
+        services.AddSingleton<Clips.Stock.StockClaims>();
         services.AddSingleton<Clips.Stock.StockClips>();
         services.AddSingleton<Keyframes.Stock.IStockPhotoProvider, Keyframes.Stock.PexelsPhotos>();
         services.AddSingleton<Keyframes.Stock.IStockPhotoProvider, Keyframes.Stock.PixabayPhotos>();

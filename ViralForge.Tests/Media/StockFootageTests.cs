@@ -26,20 +26,6 @@ public sealed class StockFootageTests
         return await System.IO.File.ReadAllBytesAsync(path);
     }
 
-    private static Func<HttpListenerContext, Task> File(byte[] bytes, bool breakOff = false) => async context =>
-    {
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = "video/mp4";
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes.AsMemory(0, breakOff ? bytes.Length / 2 : bytes.Length));
-        if (breakOff)
-        {
-            context.Response.Abort();
-            return;
-        }
-        context.Response.Close();
-    };
-
     [Fact]
     public async Task Scenes_get_distinct_portrait_friendly_footage_credited_in_the_description()
     {
@@ -48,18 +34,18 @@ public sealed class StockFootageTests
         var portrait = await RenderAsync(folder, "portrait.mp4", 720, 1280, 5, seed: 99);
         var landscape = await RenderAsync(folder, "landscape.mp4", 1280, 720, 5, seed: 98);
         var shortClip = await RenderAsync(folder, "short.mp4", 720, 1280, 1);
-        host.Route("/files/portrait.mp4", File(portrait));
+        host.Route("/files/portrait.mp4", StockFixtures.Serve(portrait, "video/mp4"));
         foreach (var n in Enumerable.Range(1, 8))
         {
-            host.Route($"/files/p{n}.mp4", File(await RenderAsync(folder, $"p{n}.mp4", 720, 1280, 5, seed: n)));
-            host.Route($"/files/l{n}.mp4", File(await RenderAsync(folder, $"l{n}.mp4", 1280, 720, 5, seed: 50 + n)));
+            host.Route($"/files/p{n}.mp4", StockFixtures.Serve(await RenderAsync(folder, $"p{n}.mp4", 720, 1280, 5, seed: n), "video/mp4"));
+            host.Route($"/files/l{n}.mp4", StockFixtures.Serve(await RenderAsync(folder, $"l{n}.mp4", 1280, 720, 5, seed: 50 + n), "video/mp4"));
         }
-        host.Route("/files/short.mp4", File(shortClip));
+        host.Route("/files/short.mp4", StockFixtures.Serve(shortClip, "video/mp4"));
         // Each search gets footage of its own (1–8), so no two scenes can show the same picture by accident.
         var queries = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var next = 0;
         int QueryNumber(string q) => queries.GetOrAdd(q, _ => Math.Min(8, Interlocked.Increment(ref next)));
-        host.Route("/files/broken.mp4", File(portrait, breakOff: true));
+        host.Route("/files/broken.mp4", StockFixtures.Serve(portrait, "video/mp4", breakOff: true));
 
         // Pexels: per query, a file that lies about its length, a broken download, then real portrait footage.
         host.Route("/pexels/videos/search", async context =>
@@ -178,10 +164,10 @@ public sealed class StockFootageTests
         Assert.Equal(searches, host.Requests.Count(r => r.PathAndQuery.Contains("/search", StringComparison.Ordinal) || r.PathAndQuery.StartsWith("/pixabay/", StringComparison.Ordinal)));
         // ...and does not show what the first one showed, while that footage stays a candidate a reviewer may pick.
         var shown = clips.Select(c => (string?)c["stock"]).ToHashSet();
-        var againClips = await MediaInfosAsync(cs, again, "clip");
+        var againClips = await StockFixtures.MediaInfosAsync(cs, again, "clip");
         Assert.Equal(4, againClips.Count);
         Assert.DoesNotContain(againClips, c => shown.Contains((string?)c["stock"]));
-        Assert.Contains(await MediaInfosAsync(cs, again, "clip-candidate-2"), c => (bool?)c["usedRecently"] == true);
+        Assert.Contains(await StockFixtures.MediaInfosAsync(cs, again, "clip-candidate-2"), c => (bool?)c["usedRecently"] == true);
         await using (var conn = new NpgsqlConnection(cs))
         {
             await conn.OpenAsync();
@@ -200,21 +186,5 @@ public sealed class StockFootageTests
         }, TimeSpan.FromSeconds(90), () => string.Join("\n", db.RunsAsync(videoId).Result.Where(r => r.Scene is null).Select(r => $"{r.Stage} {r.Status} {r.Error}")));
         var description = JsonNode.Parse(await System.IO.File.ReadAllTextAsync(sidecar!))!.ToJsonString();
         Assert.Contains("Video by Ana Stock on Pexels", description);
-    }
-
-    private static async Task<List<JsonNode>> MediaInfosAsync(string cs, Guid videoId, string kind)
-    {
-        var infos = new List<JsonNode>();
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("SELECT media_info_json FROM artifacts WHERE video_id = $1 AND kind = $2", conn);
-        cmd.Parameters.AddWithValue(videoId);
-        cmd.Parameters.AddWithValue(kind);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            infos.Add(JsonNode.Parse(reader.GetString(0))!);
-        }
-        return infos;
     }
 }

@@ -24,33 +24,19 @@ public sealed class StockPhotoTests
         return await File.ReadAllBytesAsync(path);
     }
 
-    private static Func<HttpListenerContext, Task> Serve(byte[] bytes, string type, bool breakOff = false) => async context =>
-    {
-        context.Response.StatusCode = 200;
-        context.Response.ContentType = type;
-        context.Response.ContentLength64 = bytes.Length;
-        await context.Response.OutputStream.WriteAsync(bytes.AsMemory(0, breakOff ? bytes.Length / 2 : bytes.Length));
-        if (breakOff)
-        {
-            context.Response.Abort();
-            return;
-        }
-        context.Response.Close();
-    };
-
     [Fact]
     public async Task Motion_clips_animate_distinct_stock_photos_a_reviewer_picks_another_and_photographers_are_credited()
     {
         var folder = TestEnvironment.NewFolder("stockphoto");
         await using var host = new LoopbackTrendHost();
         var shared = await PhotoAsync(folder, "shared.jpg", 1080, 1920, 99);
-        host.Route("/photos/shared.jpg", Serve(shared, "image/jpeg"));
-        host.Route("/photos/broken.jpg", Serve(shared, "image/jpeg", breakOff: true));
-        host.Route("/photos/page.jpg", Serve("<html><body>Not a photo</body></html>"u8.ToArray(), "text/html"));
+        host.Route("/photos/shared.jpg", StockFixtures.Serve(shared, "image/jpeg"));
+        host.Route("/photos/broken.jpg", StockFixtures.Serve(shared, "image/jpeg", breakOff: true));
+        host.Route("/photos/page.jpg", StockFixtures.Serve("<html><body>Not a photo</body></html>"u8.ToArray(), "text/html"));
         foreach (var n in Enumerable.Range(1, 8))
         {
-            host.Route($"/photos/p{n}.jpg", Serve(await PhotoAsync(folder, $"p{n}.jpg", 1080, 1620, n), "image/jpeg"));
-            host.Route($"/photos/l{n}.jpg", Serve(await PhotoAsync(folder, $"l{n}.jpg", 1280, 853, 40 + n), "image/jpeg"));
+            host.Route($"/photos/p{n}.jpg", StockFixtures.Serve(await PhotoAsync(folder, $"p{n}.jpg", 1080, 1620, n), "image/jpeg"));
+            host.Route($"/photos/l{n}.jpg", StockFixtures.Serve(await PhotoAsync(folder, $"l{n}.jpg", 1280, 853, 40 + n), "image/jpeg"));
         }
         var queries = new System.Collections.Concurrent.ConcurrentDictionary<string, int>(StringComparer.Ordinal);
         var next = 0;
@@ -126,7 +112,7 @@ public sealed class StockPhotoTests
             () => string.Join("\n", db.RunsAsync(videoId).Result.Select(r => $"{r.Stage} {r.Scene} {r.Status} {r.Error}")) + "\n" + studio.Log);
 
         Assert.Contains(host.Requests, r => r.PathAndQuery.Contains("query=scuba%20diver%20reef", StringComparison.Ordinal));
-        var keyframes = await InfosAsync(cs, videoId, "keyframe");
+        var keyframes = await StockFixtures.MediaInfosAsync(cs, videoId, "keyframe", liveOnly: true);
         Assert.Contains(keyframes, k => (string?)k["terms"] == "scuba diver reef");
         Assert.Equal(4, keyframes.Count);
         Assert.All(keyframes, k => Assert.Equal("stock-photo", (string?)k["source"]));
@@ -134,7 +120,7 @@ public sealed class StockPhotoTests
         Assert.Single(keyframes, k => (string?)k["stock"] == "pexels:photo:100");
         // Neither the web page posing as a photo nor the broken download became a keyframe.
         Assert.DoesNotContain(keyframes, k => ((string?)k["stock"])!.StartsWith("pexels:photo:5", StringComparison.Ordinal) || ((string?)k["stock"])!.StartsWith("pexels:photo:6", StringComparison.Ordinal));
-        var clips = await InfosAsync(cs, videoId, "clip");
+        var clips = await StockFixtures.MediaInfosAsync(cs, videoId, "clip", liveOnly: true);
         Assert.All(clips, c => Assert.Equal("cpu-motion", (string?)c["engine"]));
         Assert.Contains((await db.ArtifactsAsync(videoId)), a => a.Kind == "keyframe-candidate-2");
         Assert.DoesNotContain("pixabay-key-456", studio.Log);
@@ -167,24 +153,5 @@ public sealed class StockPhotoTests
         }, TimeSpan.FromSeconds(90), () => string.Join("\n", db.RunsAsync(videoId).Result.Where(r => r.Scene is null).Select(r => $"{r.Stage} {r.Status} {r.Error}")));
         var description = JsonNode.Parse(await File.ReadAllTextAsync(sidecar!))!.ToJsonString();
         Assert.Contains("Photo by Ana Lens on Pexels", description);
-    }
-
-    private static async Task<List<JsonNode>> InfosAsync(string cs, Guid videoId, string kind)
-    {
-        var infos = new List<JsonNode>();
-        await using var conn = new NpgsqlConnection(cs);
-        await conn.OpenAsync();
-        await using var cmd = new NpgsqlCommand("""
-            SELECT a.media_info_json FROM artifacts a JOIN stage_runs r ON a.id = ANY(r.output_artifact_ids)
-            WHERE a.video_id = $1 AND a.kind = $2 AND r.superseded_at IS NULL
-            """, conn);
-        cmd.Parameters.AddWithValue(videoId);
-        cmd.Parameters.AddWithValue(kind);
-        await using var reader = await cmd.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            infos.Add(JsonNode.Parse(reader.GetString(0))!);
-        }
-        return infos;
     }
 }

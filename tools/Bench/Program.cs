@@ -39,6 +39,10 @@ if (which is "all" or "demo")
 {
     await DemoBench.RunAsync(admin, scratch);
 }
+if (which is "all" or "stock")
+{
+    await StockBench.RunAsync(admin, scratch);
+}
 if (which is "all" or "board")
 {
     await OperationsBench.BoardAsync(admin, scratch);

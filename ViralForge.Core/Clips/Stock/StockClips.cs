@@ -21,7 +21,7 @@ public sealed class StockClips(
     IHttpClientFactory httpFactory,
     MediaInspector inspector,
     MediaNormalizer normalizer,
-    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    StockClaims claims,
     IOptions<StockOptions> options)
 {
     public string? Unavailable => options.Value.AnyConfigured ? null : "No stock provider is configured (Stock:Pexels:ApiKey or Stock:Pixabay:ApiKey).";
@@ -54,26 +54,9 @@ public sealed class StockClips(
         var count = (int)context.Number("candidates", options.Value.Candidates, 1, 6);
         context.Detail(0, $"scene {index + 1}: searching stock footage for “{terms}”", newPhase: true);
 
-        var found = new List<StockVideo>();
-        Exception? failure = null;
-        foreach (var provider in providers.Where(p => p.IsConfigured))
-        {
-            try
-            {
-                found.AddRange(await provider.SearchAsync(terms, ct));
-            }
-            catch (Exception ex) when (ex is TransientStageException or PermanentStageException)
-            {
-                // One provider down does not stop the scene while the other has footage.
-                failure ??= ex;
-            }
-        }
-        if (found.Count == 0 && failure is not null)
-        {
-            throw failure;
-        }
-        var used = await UsedElsewhereAsync(context, ct);
-        var recent = await UsedRecentlyAsync(dbFactory, context.Video.Id, options.Value.AvoidRecentVideos, StageKind.Clips, "clip", ct);
+        var found = await StockClaims.SearchAllAsync(providers.Where(p => p.IsConfigured).Select(p => (Func<CancellationToken, Task<IReadOnlyList<StockVideo>>>)(c => p.SearchAsync(terms, c))), ct);
+        var used = await claims.UsedElsewhereAsync(context, photos: false, ct);
+        var recent = await claims.UsedRecentlyAsync(context.Video.Id, options.Value.AvoidRecentVideos, StageKind.Clips, "clip", ct);
         var fitting = found.Where(v => v.Seconds >= seconds && !used.Contains(v.Key)).DistinctBy(v => v.Key)
             // Footage recent videos showed last (a reviewer may still pick it), then portrait material first
             // (it fills the frame); the providers' own relevance order within each.
@@ -95,7 +78,7 @@ public sealed class StockClips(
             {
                 break;
             }
-            if (!await ClaimAsync(context, video, ct))
+            if (!await claims.ClaimAsync(context, video.Key, ct))
             {
                 continue;
             }
@@ -117,7 +100,7 @@ public sealed class StockClips(
             catch (Exception ex) when (ex is MediaRejectedException or TransientStageException or PermanentStageException or IOException)
             {
                 refused.Add($"{video.Provider} {video.Id}: {ex.Message}");
-                await ReleaseAsync(context, video, ct);
+                await claims.ReleaseAsync(context, video.Key, ct);
                 continue;
             }
             finally
@@ -153,49 +136,5 @@ public sealed class StockClips(
             throw new PermanentStageException($"None of the stock videos for “{terms}” could be used: {string.Join("; ", refused.Take(4))}. Give scene {index + 1} other search terms (searchTerms) or use \"engine\": \"motion\".");
         }
         return StageOutcome.Produced([.. files]);
-    }
-
-    /// <summary>The stock the last <paramref name="videos"/> other videos show (their live clips or keyframes), so a new video looks new.</summary>
-    internal static async Task<HashSet<string>> UsedRecentlyAsync(IDbContextFactory<ViralForgeDbContext> dbFactory, Guid videoId, int videos, StageKind stage, string kind, CancellationToken ct)
-    {
-        if (videos == 0)
-        {
-            return [];
-        }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var keys = await db.Database.SqlQuery<string>($"""
-            SELECT DISTINCT a.media_info_json->>'stock' AS "Value"
-            FROM (SELECT id FROM videos WHERE id <> {videoId} AND deleted_at IS NULL ORDER BY created_at DESC LIMIT {videos}) v
-            JOIN stage_runs r ON r.video_id = v.id AND r.stage = {stage.ToString()} AND r.superseded_at IS NULL
-            JOIN artifacts a ON a.id = ANY(r.output_artifact_ids) AND a.kind = {kind}
-            WHERE a.media_info_json->>'stock' IS NOT NULL
-            """).ToListAsync(ct);
-        return keys.ToHashSet(StringComparer.Ordinal);
-    }
-
-    /// <summary>Stock videos the video's other scenes have claimed; this scene's own earlier claims are let go (it is choosing again).</summary>
-    private async Task<HashSet<string>> UsedElsewhereAsync(StageContext context, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var scene = context.Run.SceneIndex!.Value;
-        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.SceneIndex == scene && !u.StockKey.Contains(":photo:")).ExecuteDeleteAsync(ct);
-        return (await db.StockUses.AsNoTracking().Where(u => u.VideoId == context.Video.Id).Select(u => u.StockKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-    }
-
-    /// <summary>Takes the footage for this scene in one statement; false when another scene took it first.</summary>
-    private async Task<bool> ClaimAsync(StageContext context, StockVideo video, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var taken = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO stock_uses (video_id, stock_key, scene_index, created_at) VALUES ({context.Video.Id}, {video.Key}, {context.Run.SceneIndex!.Value}, now())
-            ON CONFLICT (video_id, stock_key) DO NOTHING
-            """, ct);
-        return taken == 1;
-    }
-
-    private async Task ReleaseAsync(StageContext context, StockVideo video, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.StockKey == video.Key && u.SceneIndex == context.Run.SceneIndex).ExecuteDeleteAsync(ct);
     }
 }

@@ -19,7 +19,7 @@ public sealed class StockPhotoKeyframes(
     IHttpClientFactory httpFactory,
     MediaInspector inspector,
     MediaNormalizer normalizer,
-    IDbContextFactory<ViralForgeDbContext> dbFactory,
+    StockClaims claims,
     IOptions<StockOptions> options)
 {
     public const string CandidatePrefix = "keyframe-candidate-";
@@ -37,25 +37,9 @@ public sealed class StockPhotoKeyframes(
         var count = (int)context.Number("candidates", options.Value.Candidates, 1, 6);
         context.Detail(0, $"scene {index + 1}: searching stock photos for “{terms}”", newPhase: true);
 
-        var found = new List<StockPhoto>();
-        Exception? failure = null;
-        foreach (var provider in providers.Where(p => p.IsConfigured))
-        {
-            try
-            {
-                found.AddRange(await provider.SearchAsync(terms, ct));
-            }
-            catch (Exception ex) when (ex is TransientStageException or PermanentStageException)
-            {
-                failure ??= ex;
-            }
-        }
-        if (found.Count == 0 && failure is not null)
-        {
-            throw failure;
-        }
-        var used = await UsedElsewhereAsync(context, ct);
-        var recent = await StockClips.UsedRecentlyAsync(dbFactory, context.Video.Id, options.Value.AvoidRecentVideos, StageKind.Keyframes, "keyframe", ct);
+        var found = await StockClaims.SearchAllAsync(providers.Where(p => p.IsConfigured).Select(p => (Func<CancellationToken, Task<IReadOnlyList<StockPhoto>>>)(c => p.SearchAsync(terms, c))), ct);
+        var used = await claims.UsedElsewhereAsync(context, photos: true, ct);
+        var recent = await claims.UsedRecentlyAsync(context.Video.Id, options.Value.AvoidRecentVideos, StageKind.Keyframes, "keyframe", ct);
         // Photos recent videos showed last (a reviewer may still pick one), then portrait ones first.
         var fitting = found.Where(p => !used.Contains(p.Key)).DistinctBy(p => p.Key).OrderBy(p => recent.Contains(p.Key)).ThenByDescending(p => p.Height >= p.Width).ToList();
         if (fitting.Count == 0)
@@ -74,7 +58,7 @@ public sealed class StockPhotoKeyframes(
             {
                 break;
             }
-            if (!await ClaimAsync(context, photo, ct))
+            if (!await claims.ClaimAsync(context, photo.Key, ct))
             {
                 continue;
             }
@@ -94,7 +78,7 @@ public sealed class StockPhotoKeyframes(
             catch (Exception ex) when (ex is MediaRejectedException or TransientStageException or PermanentStageException or IOException)
             {
                 refused.Add($"{photo.Provider} {photo.Id}: {ex.Message}");
-                await ReleaseAsync(context, photo, ct);
+                await claims.ReleaseAsync(context, photo.Key, ct);
                 continue;
             }
             finally
@@ -128,30 +112,5 @@ public sealed class StockPhotoKeyframes(
             throw new PermanentStageException($"None of the stock photos for “{terms}” could be used: {string.Join("; ", refused.Take(4))}. Give scene {index + 1} other search terms (searchTerms) or use \"source\": \"card\".");
         }
         return StageOutcome.Produced([.. files]);
-    }
-
-    /// <summary>Photos the video's other scenes took; this scene's own earlier photo claims are let go (it is choosing again).</summary>
-    private async Task<HashSet<string>> UsedElsewhereAsync(StageContext context, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var scene = context.Run.SceneIndex!.Value;
-        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.SceneIndex == scene && u.StockKey.Contains(":photo:")).ExecuteDeleteAsync(ct);
-        return (await db.StockUses.AsNoTracking().Where(u => u.VideoId == context.Video.Id).Select(u => u.StockKey).ToListAsync(ct)).ToHashSet(StringComparer.Ordinal);
-    }
-
-    private async Task<bool> ClaimAsync(StageContext context, StockPhoto photo, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var taken = await db.Database.ExecuteSqlInterpolatedAsync($"""
-            INSERT INTO stock_uses (video_id, stock_key, scene_index, created_at) VALUES ({context.Video.Id}, {photo.Key}, {context.Run.SceneIndex!.Value}, now())
-            ON CONFLICT (video_id, stock_key) DO NOTHING
-            """, ct);
-        return taken == 1;
-    }
-
-    private async Task ReleaseAsync(StageContext context, StockPhoto photo, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await db.StockUses.Where(u => u.VideoId == context.Video.Id && u.StockKey == photo.Key && u.SceneIndex == context.Run.SceneIndex).ExecuteDeleteAsync(ct);
     }
 }
