@@ -67,6 +67,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<StageEnqueuer>();
         services.AddSingleton<StageInputLoader>();
         services.AddSingleton<StageFailures>();
+        services.AddSingleton<VisualSources>();
         services.AddSingleton<StageExecutor>();
         services.AddSingleton<ProgressPublisher>();
         services.AddTransient<StageJob>();
