@@ -17,8 +17,9 @@ public sealed class SheetsException(string message, Exception? inner = null) : E
 public sealed record SheetRange(string Range, IReadOnlyList<IReadOnlyList<JsonElement>> Rows);
 
 /// <summary>
-/// The Sheets v4 REST API (values:batchGet, values:batchUpdate) with a service account's token from
-/// Google.Apis.Auth — every call, the token exchange included, through the shared per-host limiter.
+/// The Sheets v4 REST API (values:batchGet, values:batchUpdate) with a token from Google.Apis.Auth —
+/// a service account's, or a person's OAuth grant (an authorized-user credential with a refresh
+/// token) — every call, the token exchange included, through the shared per-host limiter.
 /// </summary>
 public sealed class SheetsClient(IHttpClientFactory httpFactory, HostRateLimiter limiter, IOptions<SheetsOptions> options)
 {
@@ -26,12 +27,20 @@ public sealed class SheetsClient(IHttpClientFactory httpFactory, HostRateLimiter
     private const string Scope = "https://www.googleapis.com/auth/spreadsheets";
 
     private readonly SemaphoreSlim _credentialLock = new(1, 1);
-    private ServiceAccountCredential? _credential;
+    private ITokenAccess? _credential;
 
     private SheetsOptions O => options.Value;
 
-    /// <summary>The service account's address, which the spreadsheet must be shared with.</summary>
-    public string? ServiceAccountEmail => TryReadKey()?.ClientEmail;
+    /// <summary>The service account's address, which the spreadsheet must be shared with; null for a person's grant.</summary>
+    public string? ServiceAccountEmail => TryReadKey() is { IsUser: false } key ? key.ClientEmail : null;
+
+    /// <summary>Who the studio acts as, in words for the admin.</summary>
+    public string Identity => TryReadKey() switch
+    {
+        null => "no credential",
+        { IsUser: true } => "a Google account's OAuth grant (authorized-user credential)",
+        var key => $"the service account {key.ClientEmail}",
+    };
 
     public async Task<IReadOnlyList<SheetRange>> BatchGetAsync(IReadOnlyList<string> ranges, CancellationToken ct)
     {
@@ -99,7 +108,8 @@ public sealed class SheetsClient(IHttpClientFactory httpFactory, HostRateLimiter
             throw new SheetsException(response.StatusCode switch
             {
                 HttpStatusCode.TooManyRequests => $"Sheets is over its quota (429): {reason}. The sync tries again later; nothing else waits for it.",
-                HttpStatusCode.Forbidden => $"Sheets refused access (403): {reason}. Share the spreadsheet with {ServiceAccountEmail ?? "the service account"} as an editor.",
+                HttpStatusCode.Forbidden => $"Sheets refused access (403): {reason}. "
+                    + (ServiceAccountEmail is { } email ? $"Share the spreadsheet with {email} as an editor." : "The Google account that granted access must be able to edit the spreadsheet, and the grant must include the spreadsheets scope."),
                 HttpStatusCode.NotFound => $"Sheets has no such spreadsheet or tab (404): {reason}. Check Sheets:SpreadsheetId and the tab names.",
                 HttpStatusCode.BadRequest => $"Sheets refused the request (400): {reason}. Check that the tabs “{O.BriefsTab}” and “{O.ReviewTab}” exist.",
                 _ => $"Sheets failed ({(int)response.StatusCode}): {reason}.",
@@ -139,6 +149,11 @@ public sealed class SheetsClient(IHttpClientFactory httpFactory, HostRateLimiter
             // Google.Apis.Auth signs the assertion, exchanges it, caches the token and renews it before it ends.
             return await _credential.GetAccessTokenForRequestAsync(cancellationToken: ct);
         }
+        catch (TokenResponseException ex) when (TryReadKey() is { IsUser: true })
+        {
+            throw new SheetsException($"Google refused the account's grant ({ex.Error?.Error ?? "no reason given"}): it was revoked or has expired. "
+                + "Grant access again and configure the new authorized-user credential.", ex);
+        }
         catch (TokenResponseException ex)
         {
             throw new SheetsException($"Google refused the service account's key ({ex.Error?.Error ?? "no reason given"}); check the key and that it is not disabled.", ex);
@@ -153,9 +168,14 @@ public sealed class SheetsClient(IHttpClientFactory httpFactory, HostRateLimiter
         }
     }
 
-    private ServiceAccountCredential CreateCredential()
+    private ITokenAccess CreateCredential()
     {
-        var key = TryReadKey() ?? throw new SheetsException(O.Missing ?? "The service account key could not be read.");
+        var key = TryReadKey() ?? throw new SheetsException(O.Missing ?? "The Google credential could not be read.");
+        return key.IsUser ? CreateUserCredential(key) : CreateServiceAccountCredential(key);
+    }
+
+    private ServiceAccountCredential CreateServiceAccountCredential(GoogleKey key)
+    {
         if (string.IsNullOrWhiteSpace(key.ClientEmail) || string.IsNullOrWhiteSpace(key.PrivateKey))
         {
             throw new SheetsException("The service account key has no client_email or private_key; download a new JSON key for the service account.");
@@ -175,14 +195,31 @@ public sealed class SheetsClient(IHttpClientFactory httpFactory, HostRateLimiter
         }
     }
 
-    private ServiceAccountKey? TryReadKey()
+    /// <summary>A person's grant: Google.Apis.Auth renews the access token from the refresh token before it ends.</summary>
+    private UserCredential CreateUserCredential(GoogleKey key)
+    {
+        if (string.IsNullOrWhiteSpace(key.ClientId) || string.IsNullOrWhiteSpace(key.ClientSecret) || string.IsNullOrWhiteSpace(key.RefreshToken))
+        {
+            throw new SheetsException("The authorized-user credential needs client_id, client_secret and refresh_token; grant access again to get a complete one.");
+        }
+        var tokenUrl = key.TokenUri ?? GoogleAuthConsts.OidcTokenUrl;
+        var flow = new Google.Apis.Auth.OAuth2.Flows.AuthorizationCodeFlow(new Google.Apis.Auth.OAuth2.Flows.AuthorizationCodeFlow.Initializer(GoogleAuthConsts.OidcAuthorizationUrl, tokenUrl)
+        {
+            ClientSecrets = new ClientSecrets { ClientId = key.ClientId, ClientSecret = key.ClientSecret },
+            Scopes = [Scope],
+            HttpClientFactory = new LimitedGoogleHttpClientFactory(limiter),
+        });
+        return new UserCredential(flow, "sheets-desk", new TokenResponse { RefreshToken = key.RefreshToken });
+    }
+
+    private GoogleKey? TryReadKey()
     {
         try
         {
             var json = !string.IsNullOrWhiteSpace(O.ServiceAccountJson) ? O.ServiceAccountJson
                 : !string.IsNullOrWhiteSpace(O.ServiceAccountKeyFile) && File.Exists(O.ServiceAccountKeyFile) ? File.ReadAllText(O.ServiceAccountKeyFile)
                 : null;
-            return json is null ? null : JsonSerializer.Deserialize<ServiceAccountKey>(json);
+            return json is null ? null : JsonSerializer.Deserialize<GoogleKey>(json);
         }
         catch (Exception ex) when (ex is JsonException or IOException or UnauthorizedAccessException)
         {
@@ -190,10 +227,18 @@ public sealed class SheetsClient(IHttpClientFactory httpFactory, HostRateLimiter
         }
     }
 
-    private sealed record ServiceAccountKey(
+    /// <summary>A Google credential file: a service account's key, or an authorized user's grant (as gcloud and Google's client libraries write it).</summary>
+    private sealed record GoogleKey(
+        [property: JsonPropertyName("type")] string? Type,
         [property: JsonPropertyName("client_email")] string? ClientEmail,
         [property: JsonPropertyName("private_key")] string? PrivateKey,
-        [property: JsonPropertyName("token_uri")] string? TokenUri);
+        [property: JsonPropertyName("client_id")] string? ClientId,
+        [property: JsonPropertyName("client_secret")] string? ClientSecret,
+        [property: JsonPropertyName("refresh_token")] string? RefreshToken,
+        [property: JsonPropertyName("token_uri")] string? TokenUri)
+    {
+        public bool IsUser => Type == "authorized_user";
+    }
 
     private sealed record BatchGetResponse(List<ValueRange>? ValueRanges);
 

@@ -10,10 +10,14 @@ public sealed class SheetsOptions
     /// <summary>The spreadsheet's id (from its URL: /spreadsheets/d/{id}/edit). Empty: the desk is off.</summary>
     public string? SpreadsheetId { get; set; }
 
-    /// <summary>A service account's JSON key file; share the spreadsheet with its client_email as an editor.</summary>
+    /// <summary>
+    /// A Google credential file: a service account's JSON key (share the spreadsheet with its client_email
+    /// as an editor), or an authorized-user credential holding a person's OAuth grant (type "authorized_user":
+    /// client_id, client_secret, refresh_token, as <c>gcloud auth application-default login</c> writes it).
+    /// </summary>
     public string? ServiceAccountKeyFile { get; set; }
 
-    /// <summary>The same key as JSON text (from a secret store or the environment), instead of a file.</summary>
+    /// <summary>The same credential as JSON text (from a secret store or the environment), instead of a file.</summary>
     public string? ServiceAccountJson { get; set; }
 
     public string BriefsTab { get; set; } = "Briefs";
@@ -40,5 +44,5 @@ public sealed class SheetsOptions
     /// <summary>What is missing, in words, or null.</summary>
     public string? Missing => string.IsNullOrWhiteSpace(SpreadsheetId)
         ? "No spreadsheet is configured (Sheets:SpreadsheetId)."
-        : !IsConfigured ? "No service account key is configured (Sheets:ServiceAccountKeyFile or Sheets__ServiceAccountJson)." : null;
+        : !IsConfigured ? "No Google credential is configured: a service account key or an authorized-user grant (Sheets:ServiceAccountKeyFile or Sheets__ServiceAccountJson)." : null;
 }

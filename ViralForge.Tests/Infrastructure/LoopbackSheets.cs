@@ -39,6 +39,27 @@ public sealed partial class LoopbackSheets : LoopbackServer
     public int Updates;
     public int Tokens;
 
+    public const string UserClientId = "1234567890-desk.apps.googleusercontent.com";
+    private const string UserClientSecret = "GOCSPX-loopback-desk-secret";
+    public const string UserRefreshToken = "1//0loopback-refresh-token-of-a-person";
+    private const string UserToken = "ya29.loopback-user-token";
+
+    /// <summary>Set to refuse the person's refresh token, as Google does once the grant is revoked.</summary>
+    public volatile bool GrantRevoked;
+
+    /// <summary>A person's OAuth grant as an authorized-user credential (the file gcloud writes), with this server's token endpoint.</summary>
+    public string UserJson => JsonSerializer.Serialize(new Dictionary<string, string>
+    {
+        ["type"] = "authorized_user",
+        ["client_id"] = UserClientId,
+        ["client_secret"] = UserClientSecret,
+        ["refresh_token"] = UserRefreshToken,
+        ["token_uri"] = BaseUrl + "token",
+    });
+
+    /// <summary>Every secret this server handed out or was given, for the tests that check logs.</summary>
+    public IEnumerable<string> Secrets => [Token, UserToken, UserClientSecret, UserRefreshToken];
+
     /// <summary>The service account's JSON key, as Google's console downloads it, with this server's token endpoint.</summary>
     public string KeyJson => JsonSerializer.Serialize(new Dictionary<string, string>
     {
@@ -99,7 +120,7 @@ public sealed partial class LoopbackSheets : LoopbackServer
             await TokenAsync(context, body);
             return;
         }
-        if (request.Headers["Authorization"] != "Bearer " + Token)
+        if (request.Headers["Authorization"] is not ("Bearer " + Token or "Bearer " + UserToken))
         {
             await ErrorAsync(context, 401, "Request had invalid authentication credentials.", "UNAUTHENTICATED");
             return;
@@ -183,6 +204,19 @@ public sealed partial class LoopbackSheets : LoopbackServer
     private async Task TokenAsync(HttpListenerContext context, string body)
     {
         var form = System.Web.HttpUtility.ParseQueryString(body);
+        if (form["grant_type"] == "refresh_token")
+        {
+            // A person's grant: the client's own id and secret with the refresh token. Tokens last a minute here,
+            // inside the library's renewal window, so every request renews it and a revoked grant shows at once.
+            if (GrantRevoked || form["refresh_token"] != UserRefreshToken || form["client_id"] != UserClientId || form["client_secret"] != UserClientSecret)
+            {
+                await LoopbackListener.WriteJsonAsync(context.Response, 400, "{\"error\":\"invalid_grant\",\"error_description\":\"Token has been expired or revoked.\"}");
+                return;
+            }
+            Interlocked.Increment(ref Tokens);
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, $"{{\"access_token\":\"{UserToken}\",\"expires_in\":60,\"scope\":\"https://www.googleapis.com/auth/spreadsheets\",\"token_type\":\"Bearer\"}}");
+            return;
+        }
         var parts = (form["assertion"] ?? "").Split('.');
         var valid = form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer" && parts.Length == 3
             && _key.VerifyData(Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]), Base64Url(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);

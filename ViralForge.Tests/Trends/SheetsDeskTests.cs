@@ -17,7 +17,7 @@ public sealed class SheetsDeskTests
 
     private sealed record Desk(StudioProcess Studio, LoopbackSheets Sheets, HttpClient Admin, string Cs);
 
-    private static async Task<(StudioProcess Studio, LoopbackChatServer Model)> StartAsync(LoopbackSheets sheets, string name)
+    private static async Task<(StudioProcess Studio, LoopbackChatServer Model)> StartAsync(LoopbackSheets sheets, string name, string? credentialJson = null)
     {
         var model = new LoopbackChatServer { Otherwise = new LoopbackChatServer.Answer(Script.ScriptModelHost.GoodScript().ToJson()) };
         var cs = await TestEnvironment.CreateDatabaseAsync(name);
@@ -26,7 +26,7 @@ public sealed class SheetsDeskTests
             ["Script__Endpoint"] = model.Endpoint,
             ["Script__Model"] = "loopback-model",
             ["Sheets__SpreadsheetId"] = LoopbackSheets.SpreadsheetId,
-            ["Sheets__ServiceAccountJson"] = sheets.KeyJson,
+            ["Sheets__ServiceAccountJson"] = credentialJson ?? sheets.KeyJson,
             ["Sheets__BaseUrl"] = sheets.BaseUrl,
             ["Publishing__PublicBaseUrl"] = "https://studio.example",
         });
@@ -131,12 +131,13 @@ public sealed class SheetsDeskTests
     }
 
     [Fact]
-    public async Task A_decision_in_the_review_tab_is_applied_only_for_a_reviewer()
+    public async Task A_decision_in_the_review_tab_is_applied_only_for_a_reviewer_through_a_persons_grant()
     {
+        // This desk reaches the sheet through a person's OAuth grant (an authorized-user credential), not a service account.
         await using var sheets = new LoopbackSheets();
         sheets.Set("Briefs", BriefsHeader);
         sheets.Set("Review", ReviewHeader);
-        var (studio, model) = await StartAsync(sheets, "sheetsreview");
+        var (studio, model) = await StartAsync(sheets, "sheetsreview", sheets.UserJson);
         await using var _ = studio;
         await using var __ = model;
         var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
@@ -171,6 +172,16 @@ public sealed class SheetsDeskTests
         Assert.Equal($"{StudioProcess.AdminEmail} (from the sheet)", reviews[0].GetProperty("reviewer").GetString());
         await SyncAsync(admin);
         Assert.NotEqual("awaiting review", sheets.Cell("Review", 2, 5));
+        Assert.Contains("OAuth grant", (await admin.GetFromJsonAsync<JsonElement>("api/sheets")).GetProperty("identity").GetString());
+
+        // The person revokes the grant: the next sync says so in words, and the pipeline is not touched.
+        sheets.GrantRevoked = true;
+        var revoked = await SyncAsync(admin);
+        Assert.Contains("Google refused the account's grant (invalid_grant): it was revoked or has expired", revoked.GetProperty("lastError").GetString());
+        foreach (var secret in sheets.Secrets)
+        {
+            Assert.DoesNotContain(secret, studio.Log);
+        }
     }
 
     private static async Task AddCreatorAccountAsync(string cs, string email)

@@ -59,11 +59,12 @@ public static class TrendEndpoints
                 return Results.Accepted();
             })
             .RequireAuthorization(Policies.Admin);
-        api.MapGet("/sheets", async (IDbContextFactory<Core.Data.ViralForgeDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<Core.Sheets.SheetsOptions> options, CancellationToken ct) =>
+        api.MapGet("/sheets", async (IDbContextFactory<Core.Data.ViralForgeDbContext> dbFactory, Microsoft.Extensions.Options.IOptions<Core.Sheets.SheetsOptions> options,
+                Core.Sheets.SheetsClient sheets, CancellationToken ct) =>
             {
                 await using var db = await dbFactory.CreateDbContextAsync(ct);
                 var state = await db.SheetSyncState.AsNoTracking().SingleOrDefaultAsync(s => s.Id == 1, ct);
-                return Results.Ok(new { configured = options.Value.IsConfigured, missing = options.Value.Missing, state });
+                return Results.Ok(new { configured = options.Value.IsConfigured, missing = options.Value.Missing, identity = sheets.Identity, state });
             })
             .RequireAuthorization(Policies.Admin);
         api.MapPost("/sheets/sync", (Hangfire.IBackgroundJobClient jobs, Microsoft.Extensions.Options.IOptions<Core.Sheets.SheetsOptions> options) =>
