@@ -150,12 +150,15 @@ public static class CoreServiceCollectionExtensions
             .AddHttpMessageHandler<Outside.HostRateLimitHandler>();
     }
 
-    /// <summary>A platform's publisher, which also reads its publications' numbers.</summary>
-    private static void AddPlatform<T>(IServiceCollection services) where T : class, IPublisher, Publishing.Stats.IStatsReader
+    /// <summary>A platform's publisher and the reader of its publications' numbers (often the same class).</summary>
+    private static void AddPlatform<TPublisher, TReader>(IServiceCollection services)
+        where TPublisher : class, IPublisher
+        where TReader : class, Publishing.Stats.IStatsReader
     {
-        services.AddSingleton<T>();
-        services.AddSingleton<IPublisher>(sp => sp.GetRequiredService<T>());
-        services.AddSingleton<Publishing.Stats.IStatsReader>(sp => sp.GetRequiredService<T>());
+        services.AddSingleton<TPublisher>();
+        services.AddSingleton<IPublisher>(sp => sp.GetRequiredService<TPublisher>());
+        services.TryAddSingleton<TReader>();
+        services.AddSingleton<Publishing.Stats.IStatsReader>(sp => sp.GetRequiredService<TReader>());
     }
 
     private static void AddPublishing(IServiceCollection services, IConfiguration configuration)
@@ -177,9 +180,9 @@ public static class CoreServiceCollectionExtensions
         services.AddTransient<PublicationJob>();
         services.AddSingleton<IPublisher, OutboxPublisher>();
         services.AddSingleton<IPublisher, WebhookPublisher>();
-        AddPlatform<Publishing.YouTube.YouTubePublisher>(services);
-        AddPlatform<Publishing.TikTok.TikTokPublisher>(services);
-        AddPlatform<Publishing.Instagram.InstagramPublisher>(services);
+        AddPlatform<Publishing.YouTube.YouTubePublisher, Publishing.YouTube.YouTubeStatsReader>(services);
+        AddPlatform<Publishing.TikTok.TikTokPublisher, Publishing.TikTok.TikTokPublisher>(services);
+        AddPlatform<Publishing.Instagram.InstagramPublisher, Publishing.Instagram.InstagramPublisher>(services);
         services.AddOptions<Publishing.Stats.StatsOptions>().Bind(configuration.GetSection("Publishing:Stats")).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Publishing.Stats.StatsCollector>();
         services.AddTransient<Publishing.Stats.PublicationStatsJob>();

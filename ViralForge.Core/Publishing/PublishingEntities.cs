@@ -96,6 +96,8 @@ public sealed class Publication
     public long? Likes { get; set; }
     public long? Comments { get; set; }
     public long? Shares { get; set; }
+    /// <summary>Minutes watched in all, where the platform tells (YouTube Analytics, Instagram's reel insights).</summary>
+    public double? WatchMinutes { get; set; }
     public DateTimeOffset? StatsAt { get; set; }
     /// <summary>When the numbers are read next; null when they are not read (no platform numbers, or old enough).</summary>
     public DateTimeOffset? NextStatsAt { get; set; }

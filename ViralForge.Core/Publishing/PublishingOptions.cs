@@ -52,7 +52,7 @@ public sealed class PublishingOptions
     {
         AuthorizeUrl = "https://accounts.google.com/o/oauth2/v2/auth",
         TokenUrl = "https://oauth2.googleapis.com/token",
-        Scopes = "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly",
+        Scopes = "https://www.googleapis.com/auth/youtube.upload https://www.googleapis.com/auth/youtube.readonly https://www.googleapis.com/auth/yt-analytics.readonly",
     };
 
     /// <summary>TikTok Login Kit: the client key goes where others put the client id; scopes are comma-separated.</summary>

@@ -18,6 +18,7 @@ public sealed class PublishingBrowserTests
         await using var studio = new StudioProcess(cs, folder, new()
         {
             ["Publishing__YouTube__ApiBaseUrl"] = youtube.BaseUrl,
+            ["Publishing__YouTube__AnalyticsBaseUrl"] = youtube.BaseUrl,
             ["Publishing__YouTube__ChunkBytes"] = (256 * 1024).ToString(CultureInfo.InvariantCulture),
             ["Publishing__Google__AuthorizeUrl"] = youtube.BaseUrl + "authorize",
             ["Publishing__Google__TokenUrl"] = youtube.BaseUrl + "token",

@@ -171,25 +171,35 @@ public sealed class LoopbackMeta : LoopbackServer
             }
             await LoopbackListener.WriteJsonAsync(context.Response, 200, body.ToJsonString());
         }
-        else if (segments.Length == 2 && segments[1] == "insights" && _media.ContainsKey(segments[0]) && request.QueryString["metric"] == "views")
+        else if (segments.Length == 2 && segments[1] == "insights" && _media.ContainsKey(segments[0]) && request.QueryString["metric"] is { } asked
+            && asked.Split(',').All(m => m is "views" or "ig_reels_video_view_total_time"))
         {
-            await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject
+            // Views in the older values[] shape, total watch time (ms) in the newer total_value shape.
+            var data = new JsonArray();
+            foreach (var metric in asked.Split(','))
             {
-                ["data"] = new JsonArray(new JsonObject
-                {
-                    ["name"] = "views",
-                    ["period"] = "lifetime",
-                    ["values"] = new JsonArray(new JsonObject { ["value"] = 2400 }),
-                    ["title"] = "Views",
-                    ["id"] = $"{segments[0]}/insights/views/lifetime",
-                }),
-            }.ToJsonString());
+                data.Add(metric == "views"
+                    ? new JsonObject
+                    {
+                        ["name"] = "views", ["period"] = "lifetime", ["values"] = new JsonArray(new JsonObject { ["value"] = 2400 }),
+                        ["title"] = "Views", ["id"] = $"{segments[0]}/insights/views/lifetime",
+                    }
+                    : new JsonObject
+                    {
+                        ["name"] = metric, ["period"] = "lifetime", ["total_value"] = new JsonObject { ["value"] = WatchMilliseconds },
+                        ["title"] = "Total watch time", ["id"] = $"{segments[0]}/insights/{metric}/lifetime",
+                    });
+            }
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject { ["data"] = data }.ToJsonString());
         }
         else
         {
             await ErrorAsync(context.Response, 400, 100, 33, $"Unsupported request: object '{segments[0]}' does not exist.");
         }
     }
+
+    /// <summary>Every reel's total watch time, as its insights give it.</summary>
+    public const long WatchMilliseconds = 5_430_000;
 
     /// <summary>Protocol slips (a token in a URL or form).</summary>
     public ConcurrentQueue<string> Slips { get; } = new();

@@ -96,6 +96,9 @@ public sealed class LoopbackYouTube : LoopbackServer
     /// <summary>The numbers videos.list reports for a video: fixed per id, so a test knows them.</summary>
     public static (long Views, long Likes, long Comments) NumbersOf(string id) => (1000 + (id.Length * 7), 40 + id.Length, 3);
 
+    /// <summary>The minutes watched YouTube Analytics reports for a video.</summary>
+    public static double WatchMinutesOf(string id) => 250 + id.Length;
+
     public int StatisticsReads { get; private set; }
 
     /// <summary>What a person does at the consent screen: the authorize URL redirects back with a code.</summary>
@@ -153,6 +156,29 @@ public sealed class LoopbackYouTube : LoopbackServer
             }
             StatisticsReads++;
             await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject { ["kind"] = "youtube#videoListResponse", ["items"] = items }.ToJsonString());
+        }
+        else if (path == "/v2/reports" && request.HttpMethod == "GET")
+        {
+            // YouTube Analytics reports.query: one row of the asked metrics for the channel's own video.
+            var filter = request.QueryString["filters"] ?? "";
+            var id = filter.StartsWith("video==", StringComparison.Ordinal) ? filter[7..] : "";
+            if (request.QueryString["ids"] != "channel==MINE" || request.QueryString["metrics"] != "estimatedMinutesWatched"
+                || !DateOnly.TryParseExact(request.QueryString["startDate"], "yyyy-MM-dd", out _) || !DateOnly.TryParseExact(request.QueryString["endDate"], "yyyy-MM-dd", out _))
+            {
+                await Error(context.Response, 400, "badRequest", "Could not parse the query.");
+                return;
+            }
+            var rows = new JsonArray();
+            if (Videos.Any(v => v.Id == id))
+            {
+                rows.Add(new JsonArray(WatchMinutesOf(id)));
+            }
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject
+            {
+                ["kind"] = "youtubeAnalytics#resultTable",
+                ["columnHeaders"] = new JsonArray(new JsonObject { ["name"] = "estimatedMinutesWatched", ["columnType"] = "METRIC", ["dataType"] = "INTEGER" }),
+                ["rows"] = rows,
+            }.ToJsonString());
         }
         else if (path == "/upload/youtube/v3/thumbnails/set" && request.HttpMethod == "POST")
         {

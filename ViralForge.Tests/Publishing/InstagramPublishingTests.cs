@@ -68,6 +68,7 @@ public sealed class InstagramPublishingTests
         Assert.Contains("Made with AI", used.Form["caption"]);
         Assert.True(meta.LimitReads >= 2, "The publishing limit is read before each post.");
         Assert.Equal(((long?)2400, (long?)87, (long?)9), await desk.NumbersAsync(videoId, a));
+        Assert.Equal(((double?)(LoopbackMeta.WatchMilliseconds / 60_000.0), (string?)null), await desk.WatchAsync(videoId, a));
 
         // The signed link the fetcher used refuses a changed byte.
         var link = used.Form["video_url"];

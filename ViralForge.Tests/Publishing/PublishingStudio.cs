@@ -66,6 +66,19 @@ public sealed class PublishingStudio(StudioProcess studio, string adminKey, stri
         return row!;
     }
 
+    /// <summary>The publication's minutes watched and the note of its last reading.</summary>
+    public async Task<(double? WatchMinutes, string? Note)> WatchAsync(Guid videoId, int channelId)
+    {
+        await using var conn = new NpgsqlConnection(studio.ConnectionString);
+        await conn.OpenAsync();
+        await using var cmd = new NpgsqlCommand("SELECT watch_minutes, stats_note FROM publications WHERE video_id = $1 AND channel_id = $2", conn);
+        cmd.Parameters.AddWithValue(videoId);
+        cmd.Parameters.AddWithValue(channelId);
+        await using var reader = await cmd.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        return (reader.IsDBNull(0) ? null : reader.GetDouble(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
     /// <summary>Waits until the publication's numbers have been read from the platform, and returns them.</summary>
     public async Task<(long? Views, long? Likes, long? Comments)> NumbersAsync(Guid videoId, int channelId)
     {

@@ -20,6 +20,7 @@ public sealed class YouTubePublishingTests
         await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("youtube"), new()
         {
             ["Publishing__YouTube__ApiBaseUrl"] = youtube.BaseUrl,
+            ["Publishing__YouTube__AnalyticsBaseUrl"] = youtube.BaseUrl,
             ["Publishing__YouTube__ChunkBytes"] = (256 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Publishing__YouTube__RequestTimeoutSeconds"] = "5",
             ["Publishing__Google__AuthorizeUrl"] = youtube.BaseUrl + "authorize",
@@ -66,6 +67,8 @@ public sealed class YouTubePublishingTests
         var numbers = await desk.NumbersAsync(videoId, a);
         var expected = LoopbackYouTube.NumbersOf(uploaded.Id);
         Assert.Equal(((long?)expected.Views, (long?)expected.Likes, (long?)expected.Comments), numbers);
+        // Watch time from YouTube Analytics (reports.query for the channel's own video).
+        Assert.Equal(((double?)LoopbackYouTube.WatchMinutesOf(uploaded.Id), (string?)null), await desk.WatchAsync(videoId, a));
 
         // B: SIGKILL while a chunk is in flight; after a restart the same session resumes.
         var b = await desk.CreateChannelAsync(Channel("Shorts B"));

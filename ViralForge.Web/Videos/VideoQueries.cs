@@ -20,7 +20,8 @@ public sealed record VideoSummary(Guid Id, string Title, VideoStatus Status, Dat
 public sealed record PublicationView(
     long Id, int ChannelId, string Channel, string Platform, string Status, DateTimeOffset ScheduledFor, int Attempt,
     DateTimeOffset? NextAttemptAt, double Progress, string? PlatformId, string? Url, string? Error, DateTimeOffset? PublishedAt,
-    long? Views = null, long? Likes = null, long? Comments = null, long? Shares = null, DateTimeOffset? StatsAt = null, string? StatsNote = null);
+    long? Views = null, long? Likes = null, long? Comments = null, long? Shares = null, DateTimeOffset? StatsAt = null, string? StatsNote = null,
+    double? WatchMinutes = null);
 
 public sealed record ReviewView(ReviewOutcome Outcome, string Reviewer, string? Reason, DateTimeOffset DecidedAt);
 
@@ -111,7 +112,7 @@ public sealed class VideoQueries(IDbContextFactory<ViralForgeDbContext> dbFactor
         db.Publications.AsNoTracking().Where(p => p.VideoId == videoId).OrderBy(p => p.ChannelId)
             .Select(p => new PublicationView(p.Id, p.ChannelId, p.Channel!.Name, p.Channel.Platform.ToString(), p.Status.ToString(), p.ScheduledFor,
                 p.Attempt, p.NextAttemptAt, p.Progress, p.PlatformId, p.Url, p.Error, p.PublishedAt,
-                p.Views, p.Likes, p.Comments, p.Shares, p.StatsAt, p.StatsNote))
+                p.Views, p.Likes, p.Comments, p.Shares, p.StatsAt, p.StatsNote, p.WatchMinutes))
             .ToListAsync(ct);
 
     public static ArtifactView ToView(Artifact a) =>

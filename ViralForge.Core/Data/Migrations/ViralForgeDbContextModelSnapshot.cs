@@ -1513,6 +1513,10 @@ namespace ViralForge.Core.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("views");
 
+                    b.Property<double?>("WatchMinutes")
+                        .HasColumnType("double precision")
+                        .HasColumnName("watch_minutes");
+
                     b.HasKey("Id")
                         .HasName("pk_publications");
 

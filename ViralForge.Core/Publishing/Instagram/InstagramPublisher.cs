@@ -82,18 +82,34 @@ public sealed class InstagramPublisher(IHttpClientFactory http, IOptions<Publish
         client.BaseAddress ??= new Uri(Options.GraphBaseUrl.EndsWith('/') ? Options.GraphBaseUrl : Options.GraphBaseUrl + "/");
         var id = request.Publication.PlatformId ?? throw new PublishRejectedException("The publication has no Instagram media id.");
         using var media = await CallAsync(client, request.AccessTokenAsync, HttpMethod.Get, $"{id}?fields=like_count,comments_count", null, "reading the reel's numbers", ct);
-        using var insights = await CallAsync(client, request.AccessTokenAsync, HttpMethod.Get, $"{id}/insights?metric=views", null, "reading the reel's views", ct);
-        long? views = null;
-        if (insights.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array)
+        // Views, and the reel's total watch time (milliseconds) where Instagram gives it.
+        string? note = null;
+        JsonDocument insights;
+        try
         {
-            foreach (var metric in data.EnumerateArray().Where(m => Text(m, "name") == "views"))
-            {
-                // Older answers carry values[0].value, newer ones total_value.value.
-                views = metric.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0 ? Number(values[0], "value")
-                    : metric.TryGetProperty("total_value", out var total) ? Number(total, "value") : null;
-            }
+            insights = await CallAsync(client, request.AccessTokenAsync, HttpMethod.Get, $"{id}/insights?metric=views,ig_reels_video_view_total_time", null, "reading the reel's views", ct);
         }
-        return new Stats.PublicationNumbers(views, Number(media.RootElement, "like_count"), Number(media.RootElement, "comments_count"));
+        catch (PublishRejectedException ex)
+        {
+            // An account or API version without the watch-time metric still gives views.
+            note = $"Watch time could not be read: {ex.Message}";
+            insights = await CallAsync(client, request.AccessTokenAsync, HttpMethod.Get, $"{id}/insights?metric=views", null, "reading the reel's views", ct);
+        }
+        using var _ = insights;
+        long? Metric(string name)
+        {
+            if (!insights.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+            {
+                return null;
+            }
+            // Older answers carry values[0].value, newer ones total_value.value.
+            return data.EnumerateArray().Where(m => Text(m, "name") == name).Select(m =>
+                m.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array && values.GetArrayLength() > 0 ? Number(values[0], "value")
+                : m.TryGetProperty("total_value", out var total) ? Number(total, "value") : null).LastOrDefault();
+        }
+        var watched = Metric("ig_reels_video_view_total_time");
+        return new Stats.PublicationNumbers(Metric("views"), Number(media.RootElement, "like_count"), Number(media.RootElement, "comments_count"),
+            WatchMinutes: watched / 60_000.0, Note: note);
     }
 
     private static long? Number(JsonElement e, string name) =>

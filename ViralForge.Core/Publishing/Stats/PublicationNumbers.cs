@@ -4,8 +4,8 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace ViralForge.Core.Publishing.Stats;
 
-/// <summary>How a live publication is doing, as the platform counts it (null: the platform does not say).</summary>
-public sealed record PublicationNumbers(long? Views, long? Likes, long? Comments, long? Shares = null, double? WatchMinutes = null);
+/// <summary>How a live publication is doing, as the platform counts it (null: the platform does not say); a note when part of it could not be read.</summary>
+public sealed record PublicationNumbers(long? Views, long? Likes, long? Comments, long? Shares = null, double? WatchMinutes = null, string? Note = null);
 
 /// <summary>One reading of a publication's numbers; the history shows how a video grew.</summary>
 public sealed class PublicationMetric

@@ -80,8 +80,9 @@ public sealed class StatsCollector(
                 Shares = numbers.Shares, WatchMinutes = numbers.WatchMinutes,
             });
             (publication.Views, publication.Likes, publication.Comments, publication.Shares) = (numbers.Views, numbers.Likes, numbers.Comments, numbers.Shares);
+            publication.WatchMinutes = numbers.WatchMinutes ?? publication.WatchMinutes;
             publication.StatsAt = now;
-            publication.StatsNote = null;
+            publication.StatsNote = numbers.Note;
             var age = now - (publication.PublishedAt ?? now);
             publication.NextStatsAt = age > TimeSpan.FromDays(options.Value.KeepReadingDays) ? null : now + options.Value.NextAfter(age);
         }

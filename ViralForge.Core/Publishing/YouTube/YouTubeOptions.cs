@@ -5,6 +5,9 @@ namespace ViralForge.Core.Publishing.YouTube;
 public sealed class YouTubeOptions
 {
     public string ApiBaseUrl { get; set; } = "https://www.googleapis.com/";
+    /// <summary>The YouTube Analytics API (watch time).</summary>
+    public string AnalyticsBaseUrl { get; set; } = "https://youtubeanalytics.googleapis.com/";
+
     public string WatchUrlFormat { get; set; } = "https://www.youtube.com/shorts/{0}";
 
     /// <summary>Resumable upload chunk; YouTube wants a multiple of 256 KiB.</summary>

@@ -15,7 +15,7 @@ namespace ViralForge.Core.Publishing.YouTube;
 /// uploading again), then the poster through <c>thumbnails.set</c>. The video is declared as
 /// containing synthetic media.
 /// </summary>
-public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<PublishingOptions> options, TimeProvider time, ILogger<YouTubePublisher> log) : IPublisher, Stats.IStatsReader
+public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<PublishingOptions> options, TimeProvider time, ILogger<YouTubePublisher> log) : IPublisher
 {
     public const string HttpClientName = "youtube";
 
@@ -33,27 +33,6 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         var id = job.Publication.PlatformId ?? await UploadAsync(client, job, ct);
         var note = await SetThumbnailAsync(client, job, id, ct);
         return new PublishResult(id, string.Format(CultureInfo.InvariantCulture, Options.WatchUrlFormat, id), note);
-    }
-
-    /// <summary>Views, likes and comments through <c>videos.list part=statistics</c> (one quota unit).</summary>
-    public async Task<Stats.PublicationNumbers> ReadAsync(Stats.StatsRequest request, CancellationToken ct)
-    {
-        var client = http.CreateClient(HttpClientName);
-        client.BaseAddress ??= new Uri(Options.ApiBaseUrl);
-        var id = request.Publication.PlatformId ?? throw new PublishRejectedException("The publication has no YouTube video id.");
-        using var response = await PlatformHttp.SendAsync(client, request.AccessTokenAsync, "YouTube", TimeSpan.FromSeconds(60),
-            () => new HttpRequestMessage(HttpMethod.Get, $"youtube/v3/videos?part=statistics&id={Uri.EscapeDataString(id)}"), ct);
-        await EnsureSuccessAsync(response, "reading the video's numbers", ct);
-        using var doc = JsonDocument.Parse(await PlatformHttp.ReadCappedAsync(response, ct));
-        if (!doc.RootElement.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0
-            || !items[0].TryGetProperty("statistics", out var stats) || stats.ValueKind != JsonValueKind.Object)
-        {
-            throw new PublishRejectedException("YouTube no longer lists the video (deleted, or made private).");
-        }
-        // YouTube sends counts as strings; a hidden count is left out.
-        static long? Count(JsonElement e, string name) =>
-            e.TryGetProperty(name, out var v) && long.TryParse(v.ValueKind == JsonValueKind.String ? v.GetString() : v.GetRawText(), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
-        return new Stats.PublicationNumbers(Count(stats, "viewCount"), Count(stats, "likeCount"), Count(stats, "commentCount"));
     }
 
     private async Task<string> UploadAsync(HttpClient client, PublishJob job, CancellationToken ct)
@@ -288,7 +267,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, PublishJob job, TimeSpan timeout, Func<HttpRequestMessage> build, CancellationToken ct) =>
         PlatformHttp.SendAsync(client, job, "YouTube", timeout, build, ct);
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, string doing, CancellationToken ct)
+    internal static async Task EnsureSuccessAsync(HttpResponseMessage response, string doing, CancellationToken ct)
     {
         if (response.IsSuccessStatusCode)
         {
