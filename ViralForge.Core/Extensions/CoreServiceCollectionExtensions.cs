@@ -80,6 +80,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Script.Prompts.PromptLibrary>();
         services.AddSingleton<ScriptWriter>();
         services.AddSingleton<Script.Prompts.PromptTestRuns>();
+        services.AddSingleton<Script.Prompts.PromptNumbers>();
         services.AddTransient<Script.Prompts.PromptTestJob>();
         services.AddSingleton<IStageHandler, ScriptStage>();
         services.AddSingleton<IStageHandler, KeyframeStage>();
@@ -176,6 +177,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<PublicationRunner>();
         services.AddOptions<Publishing.Duplicates.DuplicateOptions>().Bind(configuration.GetSection("Publishing:Duplicates")).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Publishing.Duplicates.VideoFingerprinter>();
+        services.AddSingleton<Publishing.Duplicates.ReferenceLibrary>();
         services.AddSingleton<Publishing.Duplicates.DuplicateGate>();
         services.AddTransient<PublicationJob>();
         services.AddSingleton<IPublisher, OutboxPublisher>();

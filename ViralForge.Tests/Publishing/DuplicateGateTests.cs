@@ -7,7 +7,7 @@ using ViralForge.Tests.Infrastructure;
 namespace ViralForge.Tests.Publishing;
 
 /// <summary>
-/// The near-duplicate gate in the running studio: a video like a file in the reference folder, a video
+/// The near-duplicate gate in the running studio: a video like uploaded reference content, a video
 /// like one already published, and a video that shows the same picture in two scenes are each held
 /// for a reviewer, who lets one through or rejects it; nothing held goes out meanwhile.
 /// </summary>
@@ -35,11 +35,17 @@ public sealed class DuplicateGateTests
             await FfmpegAsync("-f", "lavfi", "-i", source, "-t", "3", "-c:v", "libx264", "-pix_fmt", "yuv420p", stock[^1]);
         }
 
-        // A: a disguised copy of its cut is in the reference folder (content the team must not repost): held, then let through.
+        // A: a disguised copy of its cut is reference content (the team must not repost it): held, then let through.
         var a = await ReadyAsync(studio, creator, db, TestScripts.Brief(title: "Tide pools"), [.. stock]);
         var compose = (await db.RunsAsync(a)).Single(r => r.Live && r.Stage == "Compose");
         var cut = (await db.ArtifactsAsync(a)).Single(x => x.Kind == "final" && compose.Artifacts.Contains(x.Id));
-        await FfmpegAsync("-i", Path.Combine(studio.ArtifactsPath, cut.StoreKey), "-vf", "crop=iw*0.94:ih*0.94,scale=720:1280,hue=h=15", "-c:v", "libx264", "-crf", "30", Path.Combine(reference, "team-archive.mp4"));
+        var archive = Path.Combine(folder, "team-archive.mp4");
+        await FfmpegAsync("-i", Path.Combine(studio.ArtifactsPath, cut.StoreKey), "-vf", "crop=iw*0.94:ih*0.94,scale=720:1280,hue=h=15", "-c:v", "libx264", "-crf", "30", archive);
+        // An admin adds it as reference content in the studio (only its fingerprint is kept).
+        var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
+        var added = await ReferenceLibraryTests.UploadAsync(admin, archive);
+        Assert.Equal(HttpStatusCode.Created, added.StatusCode);
+        var referenceId = (await added.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<long>();
         await ApproveAsync(reviewer, a);
         var heldA = await HeldAsync(studio, db, a);
         Assert.Contains("team-archive.mp4", heldA.Error);
@@ -48,7 +54,7 @@ public sealed class DuplicateGateTests
         await Eventually.WaitAsync(async () => await db.VideoStatusAsync(a) == "Published", TimeSpan.FromSeconds(60), () => studio.Log);
 
         // B: the same video again, with the reference gone: held as a copy of A, which is out; then let through.
-        File.Delete(Path.Combine(reference, "team-archive.mp4"));
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"api/references/{referenceId}")).StatusCode);
         var b = await ReadyAsync(studio, creator, db, TestScripts.Brief(title: "Tide pools again"), [.. stock]);
         await ApproveAsync(reviewer, b);
         var heldB = await HeldAsync(studio, db, b);

@@ -38,6 +38,7 @@ public sealed partial class EndpointAccessTests
         ["GET,POST /admin/prompts"] = "admin",
         ["GET,POST /admin/pronunciations"] = "admin",
         ["GET,POST /admin/queues"] = "admin",
+        ["GET,POST /admin/references"] = "admin",
         ["GET,POST /admin/sheets"] = "admin",
         ["GET,POST /admin/sources"] = "admin",
         ["GET,POST /admin/storage"] = "admin",
@@ -51,6 +52,10 @@ public sealed partial class EndpointAccessTests
         ["POST /api/publications/{id:long}/retry"] = "review",
         ["GET /api/notifications"] = "view",
         ["POST /api/notifications/read"] = "view",
+        ["GET /api/numbers/prompt-versions"] = "admin",
+        ["GET /api/references"] = "admin",
+        ["POST /api/references"] = "admin",
+        ["DELETE /api/references/{id:long}"] = "admin",
         ["GET /api/script-model"] = "view",
         ["GET /api/sheets"] = "admin",
         ["POST /api/sheets/sync"] = "admin",
@@ -212,7 +217,7 @@ public sealed partial class EndpointAccessTests
             foreach (var who in principals)
             {
                 using var request = new HttpRequestMessage(method, path.TrimStart('/'));
-                if (path.EndsWith("/upload", StringComparison.Ordinal))
+                if (path.EndsWith("/upload", StringComparison.Ordinal) || (method == HttpMethod.Post && path == "/api/references"))
                 {
                     // The content type the endpoint accepts, so the request reaches authorization rather than the router's 415.
                     request.Content = new MultipartFormDataContent { { new ByteArrayContent([1, 2, 3]), "file", "x.png" } };

@@ -152,6 +152,7 @@ public static class WebExtensions
         app.MapVideoApi();
         app.MapMedia();
         Publishing.PublishingEndpoints.MapPublishing(app);
+        Publishing.ReferenceEndpoints.MapReferences(app);
         Trends.TrendEndpoints.MapTrends(app);
         app.MapStudioMcp();
         app.MapAccountEndpoints();

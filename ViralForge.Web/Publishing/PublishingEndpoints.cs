@@ -36,6 +36,20 @@ public static class PublishingEndpoints
                 return Results.Ok((await db.Channels.AsNoTracking().OrderBy(c => c.Id).ToListAsync(ct)).Select(PublishingCommands.Describe));
             })
             .RequireAuthorization(Policies.View);
+        // Which prompt versions go viral: every version with its videos and their live numbers.
+        api.MapGet("/numbers/prompt-versions", async (Core.Script.Prompts.PromptLibrary prompts, Core.Script.Prompts.PromptNumbers numbers, CancellationToken ct) =>
+            {
+                var byVersion = await numbers.ByVersionAsync(ct);
+                return Results.Ok(from t in await prompts.TemplatesAsync(ct)
+                                  from v in t.Versions
+                                  let n = byVersion.GetValueOrDefault(v.Id) ?? new Core.Script.Prompts.PromptVersionNumbers(v.Id, 0, 0, 0, 0, 0)
+                                  select new
+                                  {
+                                      Template = t.Name, VersionId = v.Id, Version = v.Number, Active = t.ActiveVersionId == v.Id,
+                                      n.Videos, n.Live, n.Views, n.ViewsPerLive, n.Likes, n.Comments,
+                                  });
+            })
+            .RequireAuthorization(Policies.Admin);
         api.MapPost("/channels", (ChannelRequest body, PublishingCommands commands, ClaimsPrincipal user, CancellationToken ct) =>
                 SaveAsync(null, body, commands, user, ct))
             .RequireAuthorization(Policies.Admin);

@@ -17,7 +17,7 @@ public sealed record DuplicateMatch(string Kind, double Score, Guid? VideoId = n
     public string Describe() => Kind switch
     {
         "published" => $"{Score:P0} of its frames match “{Title}”, which is already out",
-        "reference" => $"{Score:P0} of its frames match “{ReferenceName}” in the reference folder (content that must not be reposted)",
+        "reference" => $"{Score:P0} of its frames match “{ReferenceName}” in the reference library (content that must not be reposted)",
         _ => $"scenes {FirstScene + 1} and {SecondScene + 1} show the same picture ({Score:P0} of their frames)",
     };
 }
@@ -37,12 +37,11 @@ public sealed record DuplicateReport(IReadOnlyList<DuplicateMatch> Matches, int 
 public sealed class DuplicateGate(
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     VideoFingerprinter fingerprinter,
+    ReferenceLibrary references,
     ArtifactStore store,
     IOptions<DuplicateOptions> options,
     ILogger<DuplicateGate> log)
 {
-    private static readonly string[] ReferenceExtensions = [".mp4", ".mov", ".webm", ".mkv", ".png", ".jpg", ".jpeg", ".webp"];
-
     public DuplicateOptions Options => options.Value;
 
     public async Task<DuplicateReport> CheckAsync(Guid videoId, string finalPath, string workFolder, CancellationToken ct)
@@ -50,7 +49,7 @@ public sealed class DuplicateGate(
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var frames = await fingerprinter.FingerprintAsync(finalPath, workFolder, ct);
         var hashes = frames.Select(f => f.Hash).ToArray();
-        await SyncReferencesAsync(workFolder, ct);
+        await references.SyncFolderAsync(workFolder, ct);
         var (match, knownCount, closest) = await CompareWithKnownAsync(videoId, hashes, ct);
         var matches = match is null ? new List<DuplicateMatch>() : [match];
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -139,47 +138,6 @@ public sealed class DuplicateGate(
         }
         row.Hashes = Array.ConvertAll(hashes, h => (long)h);
         row.Released = false;
-        await db.SaveChangesAsync(ct);
-    }
-
-    /// <summary>Fingerprints files added to or changed in the reference folder, and forgets removed ones.</summary>
-    private async Task SyncReferencesAsync(string workFolder, CancellationToken ct)
-    {
-        var folder = Options.ReferenceFolder;
-        if (string.IsNullOrWhiteSpace(folder) || !Directory.Exists(folder))
-        {
-            return;
-        }
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Where(f => ReferenceExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
-            .ToDictionary(f => Path.GetRelativePath(folder, f), f =>
-            {
-                var info = new FileInfo(f);
-                return (Path: f, Stamp: $"{info.Length}-{info.LastWriteTimeUtc.Ticks.ToString(CultureInfo.InvariantCulture)}");
-            });
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var saved = await db.VideoFingerprints.Where(f => f.ReferenceName != null).ToListAsync(ct);
-        db.VideoFingerprints.RemoveRange(saved.Where(s => !files.ContainsKey(s.ReferenceName!)));
-        foreach (var (name, file) in files)
-        {
-            var row = saved.FirstOrDefault(s => s.ReferenceName == name);
-            if (row?.ReferenceStamp == file.Stamp)
-            {
-                continue;
-            }
-            try
-            {
-                var frames = await fingerprinter.FingerprintAsync(file.Path, workFolder, ct);
-                row ??= db.VideoFingerprints.Add(new VideoFingerprint { ReferenceName = name, Released = true }).Entity;
-                row.Hashes = [.. frames.Select(f => (long)f.Hash)];
-                row.ReferenceStamp = file.Stamp;
-            }
-            catch (ExternalToolException ex)
-            {
-                // One unreadable file does not stop the gate; the admin sees it in the log.
-                log.LogWarning("Reference file {Name} could not be read: {Reason}", name, ex.Message);
-            }
-        }
         await db.SaveChangesAsync(ct);
     }
 
