@@ -19,25 +19,35 @@ public sealed class PublicationQueue(
     IBackgroundJobClient jobs,
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     IOptions<PipelineOptions> pipeline,
+    IOptions<PublishingOptions> publishing,
     TimeProvider time)
 {
     // A job that was enqueued but has not claimed its row within this long is enqueued again (the claim makes a repeat a no-op).
     private static readonly TimeSpan RequeueAfter = TimeSpan.FromSeconds(30);
 
-    /// <summary>Due publications: the filter shared by the dispatcher and the runner's claim.</summary>
-    public static Expression<Func<Publication, bool>> IsDue(ViralForgeDbContext db, DateTimeOffset now, DateTimeOffset staleBefore) =>
-        p => (p.Status == PublicationStatus.Scheduled || p.Status == PublicationStatus.Uploading || p.Status == PublicationStatus.Processing)
-            && p.ScheduledFor <= now
+    /// <summary>
+    /// Due publications: the filter shared by the dispatcher and the runner's claim. A public YouTube video
+    /// whose slot is within the upload-ahead window is due now: YouTube holds it (publishAt) for the slot.
+    /// </summary>
+    public static Expression<Func<Publication, bool>> IsDue(ViralForgeDbContext db, DateTimeOffset now, DateTimeOffset staleBefore, YouTube.YouTubeOptions youtube)
+    {
+        var ahead = youtube.UploadAheadMinutes > 0;
+        var aheadFrom = now.AddSeconds(youtube.PublishAtMinimumSeconds);
+        var aheadUntil = now.AddMinutes(youtube.UploadAheadMinutes);
+        return p => (p.Status == PublicationStatus.Scheduled || p.Status == PublicationStatus.Uploading || p.Status == PublicationStatus.Processing)
+            && (p.ScheduledFor <= now
+                || (ahead && p.Channel!.Platform == ChannelPlatform.YouTube && p.Channel.DefaultPrivacy == "public" && p.ScheduledFor > aheadFrom && p.ScheduledFor <= aheadUntil))
             && (p.NextAttemptAt == null || p.NextAttemptAt <= now)
             && (p.LeaseId == null || p.HeartbeatAt < staleBefore)
             && db.StageRuns.Any(r => r.VideoId == p.VideoId && r.Stage == StageKind.Publish && r.SupersededAt == null && r.Status == StageRunStatus.Succeeded);
+    }
 
     public async Task<int> DispatchAsync(Guid? videoId, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
         var requeueBefore = now - RequeueAfter;
-        var due = await db.Publications.Where(IsDue(db, now, now.AddSeconds(-pipeline.Value.LostAfterSeconds)))
+        var due = await db.Publications.Where(IsDue(db, now, now.AddSeconds(-pipeline.Value.LostAfterSeconds), publishing.Value.YouTube))
             .Where(p => videoId == null || p.VideoId == videoId)
             .Where(p => p.EnqueuedAt == null || p.EnqueuedAt < requeueBefore || p.LeaseId != null)
             .OrderBy(p => p.ScheduledFor)

@@ -183,7 +183,7 @@ public sealed class PublicationRunner(
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = time.GetUtcNow();
         var claimed = await db.Publications.Where(p => p.Id == id)
-            .Where(PublicationQueue.IsDue(db, now, now.AddSeconds(-pipeline.Value.LostAfterSeconds)))
+            .Where(PublicationQueue.IsDue(db, now, now.AddSeconds(-pipeline.Value.LostAfterSeconds), options.Value.YouTube))
             .ExecuteUpdateAsync(s => s
                 .SetProperty(p => p.LeaseId, lease)
                 .SetProperty(p => p.HeartbeatAt, now)

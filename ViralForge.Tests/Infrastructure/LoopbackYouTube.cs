@@ -96,6 +96,14 @@ public sealed class LoopbackYouTube : LoopbackServer
     /// <summary>The numbers videos.list reports for a video: fixed per id, so a test knows them.</summary>
     public static (long Views, long Likes, long Comments) NumbersOf(string id) => (1000 + (id.Length * 7), 40 + id.Length, 3);
 
+    /// <summary>A video's privacy at a moment: public from its publishAt on when it was uploaded to be held.</summary>
+    public static string PrivacyOf(Video video, DateTimeOffset at)
+    {
+        var status = video.Metadata["status"]!;
+        var privacy = status["privacyStatus"]!.GetValue<string>();
+        return status["publishAt"] is { } publishAt && at >= DateTimeOffset.Parse(publishAt.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) ? "public" : privacy;
+    }
+
     /// <summary>The minutes watched YouTube Analytics reports for a video.</summary>
     public static double WatchMinutesOf(string id) => 250 + id.Length;
 
@@ -155,6 +163,17 @@ public sealed class LoopbackYouTube : LoopbackServer
                 });
             }
             StatisticsReads++;
+            await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject { ["kind"] = "youtube#videoListResponse", ["items"] = items }.ToJsonString());
+        }
+        else if (path == "/youtube/v3/videos" && request.HttpMethod == "GET" && request.QueryString["part"] == "status")
+        {
+            // A video uploaded private with publishAt turns public at that time, as YouTube does.
+            var id = request.QueryString["id"] ?? "";
+            var items = new JsonArray();
+            if (Videos.FirstOrDefault(v => v.Id == id) is { } video)
+            {
+                items.Add(new JsonObject { ["kind"] = "youtube#video", ["id"] = id, ["status"] = new JsonObject { ["privacyStatus"] = PrivacyOf(video, DateTimeOffset.UtcNow) } });
+            }
             await LoopbackListener.WriteJsonAsync(context.Response, 200, new JsonObject { ["kind"] = "youtube#videoListResponse", ["items"] = items }.ToJsonString());
         }
         else if (path == "/v2/reports" && request.HttpMethod == "GET")

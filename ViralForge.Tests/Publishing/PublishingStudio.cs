@@ -11,6 +11,8 @@ public sealed record PublicationRow(long Id, int ChannelId, string Status, DateT
 /// <summary>Test helpers around a studio with channels: create, connect (OAuth), publish, read publications.</summary>
 public sealed class PublishingStudio(StudioProcess studio, string adminKey, string reviewerKey)
 {
+    public string ReviewerKey => reviewerKey;
+
     public StudioProcess Studio => studio;
 
     public async Task<int> CreateChannelAsync(object channel)

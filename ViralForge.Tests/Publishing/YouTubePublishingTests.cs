@@ -149,14 +149,65 @@ public sealed class YouTubePublishingTests
         Assert.Empty(youtube.ProtocolErrors);
     }
 
-    private static object Channel(string name, string slots = "", string zone = "UTC") => new
+    [Fact]
+    public async Task A_public_video_for_a_later_slot_is_uploaded_ahead_held_by_YouTube_and_live_at_its_slot()
+    {
+        await using var youtube = new LoopbackYouTube();
+        var cs = await TestEnvironment.CreateDatabaseAsync("youtubeahead");
+        await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("youtubeahead"), new()
+        {
+            ["Publishing__YouTube__ApiBaseUrl"] = youtube.BaseUrl,
+            ["Publishing__YouTube__AnalyticsBaseUrl"] = youtube.BaseUrl,
+            ["Publishing__YouTube__ChunkBytes"] = (256 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Real defaults are 120 minutes ahead and publishAt at least 15 minutes out; a test cannot wait that long.
+            ["Publishing__YouTube__UploadAheadMinutes"] = "10",
+            ["Publishing__YouTube__PublishAtMinimumSeconds"] = "20",
+            ["Publishing__Google__AuthorizeUrl"] = youtube.BaseUrl + "authorize",
+            ["Publishing__Google__TokenUrl"] = youtube.BaseUrl + "token",
+            ["Publishing__Google__ClientId"] = LoopbackYouTube.ClientId,
+            ["Publishing__Google__ClientSecret"] = LoopbackYouTube.ClientSecret,
+        });
+        await studio.StartAsync();
+        var desk = new PublishingStudio(studio, await studio.IssueApiKeyAsync("admin"), await studio.IssueApiKeyAsync("reviewer"));
+        var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief(scenes: 4, title: "Held for the slot"));
+        var db = new PipelineDb(cs);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        var channel = await desk.CreateChannelAsync(Channel("Shorts public", privacy: "public"));
+        await desk.ConnectAsync(channel, youtube);
+
+        // The slot is 75 s away: inside the upload-ahead window and past publishAt's minimum, so it is uploaded now.
+        var slot = DateTimeOffset.UtcNow.AddSeconds(75);
+        slot = slot.AddTicks(-(slot.Ticks % TimeSpan.TicksPerSecond));
+        var approve = await studio.Client(desk.ReviewerKey).PostAsJsonAsync($"api/videos/{videoId}/approve", new { channels = new[] { channel }, slot = "at", publishAt = slot });
+        Assert.True(approve.IsSuccessStatusCode, await approve.Content.ReadAsStringAsync());
+        await Eventually.WaitAsync(() => Task.FromResult(!youtube.Videos.IsEmpty), TimeSpan.FromSeconds(50), () => studio.Log);
+        var uploaded = Assert.Single(youtube.Videos);
+        Assert.True(DateTimeOffset.UtcNow < slot, "The upload did not happen ahead of the slot.");
+        var status = uploaded.Metadata["status"]!;
+        Assert.Equal("private", status["privacyStatus"]!.GetValue<string>());
+        Assert.Equal(slot, DateTimeOffset.Parse(status["publishAt"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture));
+        Assert.True(status["containsSyntheticMedia"]!.GetValue<bool>());
+        // Held by YouTube: the studio does not call it live before the slot.
+        var held = await desk.WaitForAsync(videoId, channel, "Processing");
+        Assert.Equal(uploaded.Id, held.PlatformId);
+        Assert.Equal("private", LoopbackYouTube.PrivacyOf(uploaded, DateTimeOffset.UtcNow));
+
+        // At the slot YouTube makes it public and the studio records it live, uploaded once.
+        var live = await desk.WaitForAsync(videoId, channel, "Live", TimeSpan.FromSeconds(150));
+        Assert.True(DateTimeOffset.UtcNow >= slot, "It was called live before its slot.");
+        Assert.Equal($"https://www.youtube.com/shorts/{uploaded.Id}", live.Url);
+        Assert.Equal(1, youtube.UploadStarts);
+        Assert.Single(youtube.Videos);
+    }
+
+    private static object Channel(string name, string slots = "", string zone = "UTC", string privacy = "unlisted") => new
     {
         name,
         platform = "YouTube",
         timeZone = zone,
         slots,
         dailyCap = 50,
-        defaultPrivacy = "unlisted",
+        defaultPrivacy = privacy,
         aiDisclosure = "Made with AI: script, pictures and voice.",
         isDefault = false,
     };

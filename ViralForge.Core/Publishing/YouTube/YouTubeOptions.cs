@@ -18,6 +18,17 @@ public sealed class YouTubeOptions
     [Range(5, 3600)]
     public int RequestTimeoutSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// Public videos for a slot this far ahead are uploaded early and held by YouTube (private with
+    /// <c>publishAt</c>), so they go public at the slot however long the upload and processing take. 0: off.
+    /// </summary>
+    [Range(0, 7 * 24 * 60)]
+    public int UploadAheadMinutes { get; set; } = 120;
+
+    /// <summary>A slot closer than this is not uploaded ahead (YouTube needs <c>publishAt</c> comfortably in the future).</summary>
+    [Range(1, 24 * 3600)]
+    public int PublishAtMinimumSeconds { get; set; } = 900;
+
     /// <summary>YouTube's category for new uploads (22 = People &amp; Blogs).</summary>
     public string CategoryId { get; set; } = "22";
 }

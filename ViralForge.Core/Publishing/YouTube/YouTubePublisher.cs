@@ -22,6 +22,9 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
     /// <summary>Drops and 5xx in the middle of one attempt are resumed this many times before the attempt fails.</summary>
     private const int ResumesPerAttempt = 5;
 
+    /// <summary>Saved with the upload session when YouTube is to hold the video until its slot.</summary>
+    private const string PublishAtKey = "publishAt";
+
     private YouTubeOptions Options => options.Value.YouTube;
 
     public ChannelPlatform Platform => ChannelPlatform.YouTube;
@@ -32,7 +35,35 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         client.BaseAddress ??= new Uri(Options.ApiBaseUrl);
         var id = job.Publication.PlatformId ?? await UploadAsync(client, job, ct);
         var note = await SetThumbnailAsync(client, job, id, ct);
+        if (PublicationDetails.Text(job.Publication, PublishAtKey) is { } saved
+            && DateTimeOffset.TryParse(saved, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var publishAt))
+        {
+            // Uploaded ahead: YouTube holds it until the slot; it is live once YouTube says it is public.
+            var now = time.GetUtcNow();
+            if (now < publishAt)
+            {
+                throw new PublishPendingException($"Uploaded ahead; YouTube makes it public at {publishAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC.", publishAt - now);
+            }
+            if (await PrivacyAsync(client, job, id, ct) != "public")
+            {
+                throw new PublishPendingException("The slot has come; YouTube has not made the video public yet.", TimeSpan.FromSeconds(options.Value.StatusPollSeconds));
+            }
+        }
         return new PublishResult(id, string.Format(CultureInfo.InvariantCulture, Options.WatchUrlFormat, id), note);
+    }
+
+    /// <summary>The video's privacy as YouTube has it now (<c>videos.list part=status</c>, one quota unit).</summary>
+    private async Task<string?> PrivacyAsync(HttpClient client, PublishJob job, string id, CancellationToken ct)
+    {
+        using var response = await SendAsync(client, job, TimeSpan.FromSeconds(60),
+            () => new HttpRequestMessage(HttpMethod.Get, $"youtube/v3/videos?part=status&id={Uri.EscapeDataString(id)}"), ct);
+        await EnsureSuccessAsync(response, "asking whether the video is public", ct);
+        using var doc = JsonDocument.Parse(await PlatformHttp.ReadCappedAsync(response, ct));
+        if (!doc.RootElement.TryGetProperty("items", out var items) || items.ValueKind != JsonValueKind.Array || items.GetArrayLength() == 0)
+        {
+            throw new PublishRejectedException("YouTube no longer lists the uploaded video (deleted on YouTube?); retry to upload it again.");
+        }
+        return items[0].TryGetProperty("status", out var status) && status.TryGetProperty("privacyStatus", out var privacy) ? privacy.GetString() : null;
     }
 
     private async Task<string> UploadAsync(HttpClient client, PublishJob job, CancellationToken ct)
@@ -44,8 +75,13 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
             long offset;
             if (session is null)
             {
-                session = await StartSessionAsync(client, job, ct);
-                await job.CheckpointAsync(p => { p.UploadSession = session; p.BytesSent = 0; }, ct);
+                (session, var publishAt) = await StartSessionAsync(client, job, ct);
+                await job.CheckpointAsync(p =>
+                {
+                    p.UploadSession = session;
+                    p.BytesSent = 0;
+                    PublicationDetails.Set(p, (PublishAtKey, publishAt));
+                }, ct);
                 offset = 0;
             }
             else
@@ -80,9 +116,10 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         }
     }
 
-    private async Task<string> StartSessionAsync(HttpClient client, PublishJob job, CancellationToken ct)
+    private async Task<(string Session, string? PublishAt)> StartSessionAsync(HttpClient client, PublishJob job, CancellationToken ct)
     {
         var metadata = Metadata(job);
+        var publishAt = metadata["status"]?["publishAt"]?.GetValue<string>();
         var response = await SendAsync(client, job, TimeSpan.FromSeconds(Options.RequestTimeoutSeconds), () =>
         {
             var request = new HttpRequestMessage(HttpMethod.Post, "upload/youtube/v3/videos?uploadType=resumable&part=snippet,status")
@@ -96,10 +133,11 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
         using (response)
         {
             await EnsureSuccessAsync(response, "starting the upload", ct);
-            return response.Headers.Location?.IsAbsoluteUri == true
+            var session = response.Headers.Location?.IsAbsoluteUri == true
                 ? response.Headers.Location.ToString()
                 : response.Headers.Location is { } relative ? new Uri(client.BaseAddress!, relative).ToString()
                 : throw new PublishTransientException("YouTube accepted the upload but gave no session address.");
+            return (session, publishAt);
         }
     }
 
@@ -115,7 +153,7 @@ public sealed class YouTubePublisher(IHttpClientFactory http, IOptions<Publishin
             ["containsSyntheticMedia"] = true,
         };
         // Uploaded ahead of its slot: YouTube holds it private and makes it public at the slot.
-        if (job.Metadata.ScheduledFor > time.GetUtcNow().AddMinutes(15) && privacy == "public")
+        if (job.Metadata.ScheduledFor > time.GetUtcNow().AddSeconds(Options.PublishAtMinimumSeconds) && privacy == "public")
         {
             status["privacyStatus"] = "private";
             status["publishAt"] = job.Metadata.ScheduledFor.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
