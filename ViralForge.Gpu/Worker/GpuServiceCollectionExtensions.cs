@@ -21,6 +21,8 @@ public static class GpuServiceCollectionExtensions
         services.AddSingleton<IVideoDiffusion>(sp => sp.GetRequiredService<SvdClipGenerator>());
         services.AddSingleton<PiperSpeechEngine>();
         services.AddSingleton<ISpeechEngine>(sp => sp.GetRequiredService<PiperSpeechEngine>());
+        services.AddSingleton<KokoroSpeechEngine>();
+        services.AddSingleton<ISpeechEngine>(sp => sp.GetRequiredService<KokoroSpeechEngine>());
         return services;
     }
 }
