@@ -62,8 +62,9 @@ public sealed class MusicLibrary(IOptions<MediaOptions> options, Ffmpeg ffmpeg)
         }
     }
 
-    public void Delete(string name)
+    public void Delete(string name, StudioActor actor)
     {
+        actor.Require(Roles.Admin);
         if (Tracks().Contains(Path.GetFileName(name)))
         {
             File.Delete(Path.Combine(Folder, Path.GetFileName(name)));

@@ -51,7 +51,7 @@ public sealed class MusicLibraryTests
         Assert.Null(library.Choose("none", video));
         Assert.EndsWith("upbeat.m4a", library.Choose("upbeat.m4a", video));
         Assert.Contains("not in the library", Assert.Throws<PermanentStageException>(() => library.Choose("../../etc/passwd", video)).Message);
-        library.Delete("upbeat.m4a");
+        library.Delete("upbeat.m4a", Admin);
         Assert.Equal(["Calm-Bed.mp3"], library.Tracks());
     }
 }

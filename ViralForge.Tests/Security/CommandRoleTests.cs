@@ -50,6 +50,7 @@ public sealed class CommandRoleTests
         var webhooks = provider.GetRequiredService<ViralForge.Core.Notifications.Webhooks.NotificationWebhooks>();
         var promptTests = provider.GetRequiredService<ViralForge.Core.Script.Prompts.PromptTestRuns>();
         var music = provider.GetRequiredService<ViralForge.Core.Composition.MusicLibrary>();
+        var references = provider.GetRequiredService<ViralForge.Core.Publishing.Duplicates.ReferenceLibrary>();
         var source = new ViralForge.Core.Trends.TrendSourceInput("News", ViralForge.Core.Trends.TrendSourceKind.HackerNews, "top", new(), null, 30, 60, 30, true, "");
 
         var creator = new StudioActor("cora@viralforge.test", new HashSet<string> { Roles.Creator });
@@ -85,6 +86,9 @@ public sealed class CommandRoleTests
             ("rotate a webhook secret", creator, a => webhooks.RotateSecretAsync(1, a, CancellationToken.None)),
             ("test a prompt version", creator, a => promptTests.StartAsync(1, new ViralForge.Core.Script.ScriptRequest("topic", "calm", 30, "en"), a, CancellationToken.None)),
             ("add music", reviewer, a => music.AddAsync(new MemoryStream([1, 2, 3]), "x.mp3", a, CancellationToken.None)),
+            ("delete music", creator, a => { music.Delete("x.mp3", a); return Task.CompletedTask; }),
+            ("add reference content", reviewer, a => references.AddAsync("x.mp4", new MemoryStream([1, 2, 3]), a, CancellationToken.None)),
+            ("forget reference content", creator, a => references.DeleteAsync(1, a, CancellationToken.None)),
             ("create", nobody, a => commands.CreateVideoAsync("brief", TestScripts.Brief(), null, a, CancellationToken.None)),
             ("approve", nobody, a => commands.ApproveAsync(video.Id, a, null, CancellationToken.None)),
         };
