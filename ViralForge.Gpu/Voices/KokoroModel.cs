@@ -118,16 +118,7 @@ public sealed class KokoroModel : IDisposable
         using var speedValue = OrtValue.CreateTensorValueFromMemory(new[] { speed }, [1]);
         var inputs = new Dictionary<string, OrtValue> { [_idsInput] = input, ["style"] = styleValue, ["speed"] = speedValue };
         using var outputs = OnnxCall.Run(() => _session.Run(runOptions, inputs, [_outputName]), ct);
-        var audio = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-        var peak = audio.Length == 0 ? 0 : audio.Max(MathF.Abs);
-        if (peak > 1)
-        {
-            for (var i = 0; i < audio.Length; i++)
-            {
-                audio[i] /= peak;
-            }
-        }
-        return audio;
+        return VoiceText.WithinFullScale(outputs[0].GetTensorDataAsSpan<float>().ToArray());
     }
 
     private static Dictionary<string, long> LoadVocabulary(string folder)

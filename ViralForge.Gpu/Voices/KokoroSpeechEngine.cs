@@ -17,7 +17,6 @@ namespace ViralForge.Gpu.Voices;
 public sealed partial class KokoroSpeechEngine(IOptions<MediaOptions> options, ILogger<KokoroSpeechEngine> log) : ISpeechEngine, IDisposable
 {
     public const string Prefix = "kokoro:";
-    private const double SentenceSilence = 0.2;
 
     // Candidates of one scene differ by pace: Kokoro itself is deterministic.
     private static readonly float[] SpeedSteps = [1f, 0.96f, 1.04f, 0.92f, 1.08f];
@@ -70,12 +69,9 @@ public sealed partial class KokoroSpeechEngine(IOptions<MediaOptions> options, I
         }
         var language = LanguageOf(name);
         var speed = Math.Clamp(style.Rate, 80, 450) / 165f * SpeedSteps[style.Variant % SpeedSteps.Length] / (style.Emphasis ? 1.15f : 1f);
-        var samples = new List<short>();
-        var words = new List<WordTiming>();
-        foreach (var sentence in Sentences(text.Spoken))
+        return await VoiceText.SpeakAsync(text, language, KokoroModel.SampleRate, async (phonemes, token) =>
         {
-            var clauses = await EspeakLibrary.PhonemizeAsync(sentence.Text, language, ct);
-            var (ids, missing) = model.IdsOf(string.Join(' ', clauses));
+            var (ids, missing) = model.IdsOf(phonemes);
             if (missing > 0)
             {
                 log.LogDebug("{Missing} phonemes are not in Kokoro's vocabulary and were skipped.", missing);
@@ -84,16 +80,8 @@ public sealed partial class KokoroSpeechEngine(IOptions<MediaOptions> options, I
             {
                 throw new PermanentStageException($"A sentence of scene text is too long for Kokoro ({ids.Length} phonemes, at most {KokoroModel.MaxTokens}); split it with a full stop.");
             }
-            var audio = await Task.Run(() => model.Synthesize(name, ids, speed, ct), ct);
-            if (samples.Count > 0)
-            {
-                samples.AddRange(new short[(int)(SentenceSilence * KokoroModel.SampleRate)]);
-            }
-            var offset = samples.Count;
-            samples.AddRange(audio.Select(a => (short)Math.Clamp(a * 32767f, -32768f, 32767f)));
-            words.AddRange(EstimatedWordTimings.Spread(text, sentence.Text, sentence.Start, offset, samples.Count, samples, KokoroModel.SampleRate));
-        }
-        return new SpokenText([.. samples], KokoroModel.SampleRate, words);
+            return await Task.Run(() => model.Synthesize(name, ids, speed, token), token);
+        }, ct);
     }
 
     private static string LanguageOf(string voice) => voice.Length > 0 && Languages.TryGetValue(voice[0], out var language) ? language : "en-us";
@@ -138,24 +126,8 @@ public sealed partial class KokoroSpeechEngine(IOptions<MediaOptions> options, I
         return FileStamp.Of(files);
     }
 
-    private sealed record Sentence(string Text, int Start);
-
-    private static IEnumerable<Sentence> Sentences(string text)
-    {
-        foreach (Match m in SentencePattern().Matches(text))
-        {
-            if (m.Value.Trim().Length > 0)
-            {
-                yield return new Sentence(m.Value.Trim(), m.Index + (m.Value.Length - m.Value.TrimStart().Length));
-            }
-        }
-    }
-
     public void Dispose() => _loaded?.Model.Dispose();
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
     private static partial Regex ValidName();
-
-    [GeneratedRegex(@"[^.!?]+[.!?]*")]
-    private static partial Regex SentencePattern();
 }

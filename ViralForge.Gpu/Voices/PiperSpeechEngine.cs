@@ -16,7 +16,6 @@ namespace ViralForge.Gpu.Voices;
 public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, ILogger<PiperSpeechEngine> log) : ISpeechEngine, IDisposable
 {
     public const string Prefix = "piper:";
-    private const double SentenceSilence = 0.2;
     private static readonly float[] NoiseSteps = [1f, 0.75f, 1.2f, 0.6f, 1.35f];
 
     private readonly ConcurrentDictionary<string, Lazy<PiperVoice>> _loaded = new(StringComparer.Ordinal);
@@ -69,26 +68,15 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
         var lengthScale = inference.LengthScale * 165f / Math.Clamp(style.Rate, 80, 450) * (style.Emphasis ? 1.15f : 1f);
         var sampleRate = voice.Config.Audio.SampleRate;
 
-        var samples = new List<short>();
-        var words = new List<WordTiming>();
-        foreach (var sentence in Sentences(text.Spoken))
+        return await VoiceText.SpeakAsync(text, voice.Config.Espeak.Voice, sampleRate, async (phonemes, token) =>
         {
-            var clauses = await EspeakLibrary.PhonemizeAsync(sentence.Text, voice.Config.Espeak.Voice, ct);
-            var (ids, missing) = voice.IdsOf(string.Join(' ', clauses));
+            var (ids, missing) = voice.IdsOf(phonemes);
             if (missing > 0)
             {
                 log.LogDebug("{Missing} phonemes are not in the voice's map and were skipped.", missing);
             }
-            var audio = await Task.Run(() => voice.Synthesize(ids, inference.NoiseScale * step, lengthScale, inference.NoiseW * step, ct), ct);
-            if (samples.Count > 0)
-            {
-                samples.AddRange(new short[(int)(SentenceSilence * sampleRate)]);
-            }
-            var offset = samples.Count;
-            samples.AddRange(audio.Select(a => (short)Math.Clamp(a * 32767f, -32768f, 32767f)));
-            words.AddRange(EstimatedWordTimings.Spread(text, sentence.Text, sentence.Start, offset, samples.Count, samples, sampleRate));
-        }
-        return new SpokenText([.. samples], sampleRate, words);
+            return await Task.Run(() => voice.Synthesize(ids, inference.NoiseScale * step, lengthScale, inference.NoiseW * step, token), token);
+        }, ct);
     }
 
     private PiperVoice Voice(string id)
@@ -138,19 +126,6 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
             : throw new ArgumentException($"There is no Piper voice '{name}' in the voices folder (it needs {name}.onnx and {name}.onnx.json).");
     }
 
-    private sealed record Sentence(string Text, int Start);
-
-    private static IEnumerable<Sentence> Sentences(string text)
-    {
-        foreach (Match m in SentencePattern().Matches(text))
-        {
-            if (m.Value.Trim().Length > 0)
-            {
-                yield return new Sentence(m.Value.Trim(), m.Index + (m.Value.Length - m.Value.TrimStart().Length));
-            }
-        }
-    }
-
     public void Dispose()
     {
         foreach (var voice in _loaded.Values.Where(v => v.IsValueCreated))
@@ -161,7 +136,4 @@ public sealed partial class PiperSpeechEngine(IOptions<MediaOptions> options, IL
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}$")]
     private static partial Regex ValidName();
-
-    [GeneratedRegex(@"[^.!?]+[.!?]*")]
-    private static partial Regex SentencePattern();
 }

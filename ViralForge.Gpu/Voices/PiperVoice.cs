@@ -121,17 +121,7 @@ public sealed class PiperVoice : IDisposable
             inputs["sid"] = speaker;
         }
         using var outputs = OnnxCall.Run(() => _session.Run(runOptions, inputs, [_outputName]), ct);
-        var audio = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-        // A VITS decoder can overshoot full scale; scale down (never up) so nothing wraps.
-        var peak = audio.Length == 0 ? 0 : audio.Max(MathF.Abs);
-        if (peak > 1)
-        {
-            for (var i = 0; i < audio.Length; i++)
-            {
-                audio[i] /= peak;
-            }
-        }
-        return audio;
+        return VoiceText.WithinFullScale(outputs[0].GetTensorDataAsSpan<float>().ToArray());
     }
 
     public void Dispose() => _session.Dispose();
