@@ -7,7 +7,8 @@ namespace ViralForge.Core.Narration;
 /// <summary>When a word is spoken, in seconds from the start of its narration.</summary>
 public sealed record WordTiming(string Word, double Start, double End);
 
-public sealed record SpokenText(short[] Samples, int SampleRate, IReadOnlyList<WordTiming> Words)
+/// <remarks><paramref name="Estimated"/>: the engine gave no word times, so they were spread over the sound by word length.</remarks>
+public sealed record SpokenText(short[] Samples, int SampleRate, IReadOnlyList<WordTiming> Words, bool Estimated = false)
 {
     public double Seconds => (double)Samples.Length / SampleRate;
 }

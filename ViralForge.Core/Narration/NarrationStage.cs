@@ -135,6 +135,8 @@ public sealed class NarrationStage(
                 ["chosenBy"] = "score",
                 ["score"] = JsonSerializer.SerializeToNode(score, ScriptDocument.Json),
                 ["words"] = JsonSerializer.SerializeToNode(spoken.Words.Select(w => new { word = w.Word, start = w.Start, end = w.End })),
+                // espeak-ng times each word itself; other engines' times are spread by word length.
+                ["timings"] = spoken.Estimated ? "estimated" : "measured",
             };
             files.Add(new ProducedFile($"{CandidatePrefix}{k + 1}", output, "audio/wav", info.ToJsonString()));
             if (k == best)

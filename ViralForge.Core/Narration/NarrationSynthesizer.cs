@@ -13,6 +13,7 @@ public static class NarrationSynthesizer
         var samples = new List<short>();
         var words = new List<WordTiming>();
         var sampleRate = 0;
+        var estimated = false;
         var pendingPause = 0.0;
         foreach (var segment in segments)
         {
@@ -23,6 +24,7 @@ public static class NarrationSynthesizer
             }
             var phrase = (SpokenPhrase)segment;
             var spoken = await engine.SpeakAsync(PronunciationRewriter.Apply(phrase.Text, language, dictionary), style with { Emphasis = phrase.Emphasis }, ct);
+            estimated |= spoken.Estimated;
             if (sampleRate == 0)
             {
                 sampleRate = spoken.SampleRate;
@@ -44,6 +46,6 @@ public static class NarrationSynthesizer
         {
             samples.AddRange(new short[(int)(pendingPause * sampleRate)]);
         }
-        return new SpokenText([.. samples], Math.Max(sampleRate, 1), words);
+        return new SpokenText([.. samples], Math.Max(sampleRate, 1), words, estimated);
     }
 }

@@ -127,7 +127,7 @@ public sealed class SpeechEndpointEngine(IHttpClientFactory httpFactory, IOption
             throw new Pipeline.PermanentStageException($"The speech endpoint's answer could not be used: {ex.Message} Check that it supports response_format \"wav\".", ex);
         }
         var words = EstimatedWordTimings.Spread(text, text.Spoken, 0, 0, samples.Length, samples, rate).ToList();
-        return new SpokenText(samples, rate, words);
+        return new SpokenText(samples, rate, words, Estimated: true);
     }
 
     private async Task<byte[]> RequestAsync(string voice, string input, double speed, CancellationToken ct)

@@ -43,7 +43,7 @@ public static partial class VoiceText
             samples.AddRange(audio.Select(a => (short)Math.Clamp(a * 32767f, -32768f, 32767f)));
             words.AddRange(EstimatedWordTimings.Spread(text, sentence.Text, sentence.Start, offset, samples.Count, samples, sampleRate));
         }
-        return new SpokenText([.. samples], sampleRate, words);
+        return new SpokenText([.. samples], sampleRate, words, Estimated: true);
     }
 
     /// <summary>A neural decoder can overshoot full scale: scaled down (never up) so nothing wraps.</summary>

@@ -28,6 +28,7 @@ public sealed class KokoroVoiceTests
         const string text = "Hello world. Kokoro speaks clearly.";
         var spoken = await engine.SpeakAsync(new RewrittenText(text, []), new SpeechStyle("kokoro:af_tiny", 165, 50, false, 0), CancellationToken.None);
         Assert.Equal(24000, spoken.SampleRate);
+        Assert.True(spoken.Estimated, "Kokoro gives no word times; they are spread and must say so.");
 
         // Each token (the phonemes, padded with 0 at both ends) becomes 240 samples; the loudness shows which style row was used.
         var vocabulary = TinyKokoro.Vocabulary();

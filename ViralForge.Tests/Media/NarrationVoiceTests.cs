@@ -39,6 +39,7 @@ public sealed class NarrationVoiceTests
         }
         expected += (int)(0.2 * TinyPiperVoice.SampleRate);
         Assert.Equal(TinyPiperVoice.SampleRate, spoken.SampleRate);
+        Assert.True(spoken.Estimated);
         Assert.Equal(expected, spoken.Samples.Length);
 
         Assert.Equal(["Hello", "world.", "Piper", "speaks", "clearly."], spoken.Words.Select(w => w.Word));
@@ -113,6 +114,7 @@ public sealed class NarrationVoiceTests
         Assert.Equal(3, lengths.Distinct().Count());
         var stressed = await engine.SpeakAsync(text, new SpeechStyle("en-us", 165, 50, true, 0), CancellationToken.None);
         Assert.True(stressed.Samples.Length > lengths[0] * 1.08, "Emphasis should slow the phrase down.");
+        Assert.False(stressed.Estimated, "espeak-ng times every word itself.");
     }
 
     [Fact]

@@ -98,6 +98,7 @@ public sealed class SpeechEndpointTests : IAsyncLifetime
         var spoken = await Engine.SpeakAsync(Text("Octopuses have three hearts."), new SpeechStyle("speech:af_bella", 198, 50, false, 0), CancellationToken.None);
         Assert.Equal(Rate, spoken.SampleRate);
         Assert.Equal(1.2, spoken.Seconds, 2);
+        Assert.True(spoken.Estimated);
         Assert.Equal(new[] { "Octopuses", "have", "three", "hearts." }, spoken.Words.Select(w => w.Word));
         Assert.Equal(0.1, spoken.Words[0].Start, 2);
         Assert.Equal(1.1, spoken.Words[^1].End, 2);

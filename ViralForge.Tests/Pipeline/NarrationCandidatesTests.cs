@@ -40,6 +40,8 @@ public sealed class NarrationCandidatesTests
         var best = candidates.MaxBy(c => Score(c))!;
         Assert.Equal(best.GetProperty("sha256").GetString(), chosen.GetProperty("sha256").GetString());
         Assert.Equal("piper", chosen.GetProperty("mediaInfo").GetProperty("engine").GetString());
+        // Piper gives no word times: the narration says its captions' times are estimated.
+        Assert.Equal("estimated", chosen.GetProperty("mediaInfo").GetProperty("timings").GetString());
 
         // Every candidate at 48 kHz and the same loudness, so they compare fairly side by side and scenes match in the cut.
         foreach (var candidate in candidates)
