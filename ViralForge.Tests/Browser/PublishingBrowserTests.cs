@@ -31,7 +31,7 @@ public sealed class PublishingBrowserTests
         var desk = new PublishingStudio(studio, admin, await studio.IssueApiKeyAsync("reviewer"));
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief(title: "Slots at work"));
         var db = new PipelineDb(cs);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
 
         // The channel's only slot is a minute or two from now, in its own zone.
         var zone = TimeZoneInfo.FindSystemTimeZoneById("America/New_York");

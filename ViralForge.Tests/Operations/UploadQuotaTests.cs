@@ -35,7 +35,7 @@ public sealed class UploadQuotaTests
         var other = studio.Client(await studio.IssueApiKeyAsync("creator"));
         var db = new PipelineDb(cs);
         var videoId = await TestScripts.CreateVideoAsync(creator, TestScripts.Brief());
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         var first = await NoisePhotoAsync(folder, 900);
         var second = await NoisePhotoAsync(folder, 901);
         Assert.InRange(new FileInfo(first).Length, 400_000, 1_000_000);

@@ -147,7 +147,7 @@ public sealed class FailureHandlingTests
         var client = studio.Client(await studio.IssueApiKeyAsync("creator"));
         var videoId = await TestScripts.CreateVideoAsync(client, TestScripts.Brief());
         var db = new PipelineDb(cs);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         // Registration waits out the stale locks in the background, then finishes and releases them.
         await Eventually.WaitAsync(async () =>
         {

@@ -50,7 +50,7 @@ public sealed class SceneUploadTests
         var creator = studio.Client(await studio.IssueApiKeyAsync("creator"));
         var db = new PipelineDb(cs);
         var videoId = await TestScripts.CreateVideoAsync(creator, TestScripts.Brief());
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         var before = (await db.RunsAsync(videoId)).Where(r => r.Live).ToList();
 
         // A file that is not media is refused at once, and nothing of the video changes.

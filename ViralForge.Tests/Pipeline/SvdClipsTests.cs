@@ -84,7 +84,7 @@ public sealed class SvdClipsTests
 
         var parameters = new JsonObject { ["Clips"] = new JsonObject { ["candidates"] = 1, ["steps"] = 4, ["frames"] = 8, ["maxGuidance"] = 1.2 } };
         var id = await TestScripts.CreateVideoAsync(creator, TestScripts.Brief(), parameters);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(id) == "AwaitingReview", TimeSpan.FromSeconds(120), () => "Video did not reach review.\n" + studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(id) == "AwaitingReview", TimeSpan.FromSeconds(240), () => "Video did not reach review.\n" + studio.Log);
         Assert.Equal("cpu-motion", await ClipEngineAsync(admin, id, scene: 0));
 
         // The admin installs the models; the same retry as before must not reuse the motion clip.

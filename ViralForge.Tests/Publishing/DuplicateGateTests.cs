@@ -86,7 +86,7 @@ public sealed class DuplicateGateTests
     private static async Task<Guid> ReadyAsync(StudioProcess studio, HttpClient creator, PipelineDb db, ScriptDocument script, string?[] footage)
     {
         var id = await TestScripts.CreateVideoAsync(creator, script);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(id) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(id) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         for (var scene = 0; scene < footage.Length; scene++)
         {
             if (footage[scene] is not { } path)

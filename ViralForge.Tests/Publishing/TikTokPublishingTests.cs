@@ -48,7 +48,7 @@ public sealed class TikTokPublishingTests
 
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(creator), TestScripts.Brief(scenes: 4, title: "Why cats purr"));
         var db = new PipelineDb(cs);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         var final = (await db.ArtifactsAsync(videoId)).Single(a => a.Kind == "final");
         var approve = await studio.Client(reviewer).PostAsJsonAsync($"api/videos/{videoId}/approve", new { channels = new[] { 1 }, slot = "now" });
         Assert.True(approve.IsSuccessStatusCode, await approve.Content.ReadAsStringAsync());

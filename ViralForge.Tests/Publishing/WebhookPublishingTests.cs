@@ -64,7 +64,7 @@ public sealed class WebhookPublishingTests
 
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(creator), TestScripts.Brief(scenes: 4));
         var db = new PipelineDb(cs);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         var approve = await studio.Client(reviewer).PostAsJsonAsync($"api/videos/{videoId}/approve", new { channels = new[] { hook }, slot = "now" });
         Assert.True(approve.IsSuccessStatusCode, await approve.Content.ReadAsStringAsync());
         var live = await desk.WaitForAsync(videoId, hook, "Live");

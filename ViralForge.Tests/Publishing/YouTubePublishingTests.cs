@@ -39,7 +39,7 @@ public sealed class YouTubePublishingTests
 
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(creator), TestScripts.Brief(scenes: 4, title: "Tides explained"));
         var db = new PipelineDb(cs);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         var final = (await db.ArtifactsAsync(videoId)).Single(a => a.Kind == "final");
 
         // A: connected with PKCE; the first chunk's connection drops half-way and the upload resumes.
@@ -171,7 +171,7 @@ public sealed class YouTubePublishingTests
         var desk = new PublishingStudio(studio, await studio.IssueApiKeyAsync("admin"), await studio.IssueApiKeyAsync("reviewer"));
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief(scenes: 4, title: "Held for the slot"));
         var db = new PipelineDb(cs);
-        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await db.VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         var channel = await desk.CreateChannelAsync(Channel("Shorts public", privacy: "public"));
         await desk.ConnectAsync(channel, youtube);
 

@@ -92,7 +92,7 @@ public sealed class McpEndpointTests
 
         // A creator key cannot decide; a reviewer key can.
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(creatorKey), TestScripts.Brief(title: "Agent approved"));
-        await Eventually.WaitAsync(async () => await new PipelineDb(cs).VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await new PipelineDb(cs).VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         var denied = await CallOrErrorAsync(creator, "approve_video", new() { ["videoId"] = videoId });
         Assert.True(denied.Failed, denied.Text);
         Assert.Equal("AwaitingReview", await new PipelineDb(cs).VideoStatusAsync(videoId));

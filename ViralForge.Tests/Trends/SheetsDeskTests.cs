@@ -142,7 +142,7 @@ public sealed class SheetsDeskTests
         await using var __ = model;
         var admin = studio.Client(await studio.IssueApiKeyAsync("admin"));
         var videoId = await TestScripts.CreateVideoAsync(studio.Client(await studio.IssueApiKeyAsync("creator")), TestScripts.Brief(title: "Sheet reviewed"));
-        await Eventually.WaitAsync(async () => await new PipelineDb(studio.ConnectionString).VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(120), () => studio.Log);
+        await Eventually.WaitAsync(async () => await new PipelineDb(studio.ConnectionString).VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(240), () => studio.Log);
         await AddCreatorAccountAsync(studio.ConnectionString, "casey@viralforge.test");
 
         await SyncAsync(admin);
