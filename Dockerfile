@@ -21,6 +21,11 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core curl \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /data && chown app /data
+# Forced alignment of word times (decision 0015) uses the 5-prealpha pocketsphinx_batch; where the
+# base image packages another pocketsphinx, the studio says captions are estimated instead of failing.
+RUN apt-get update \
+ && (apt-get install -y --no-install-recommends pocketsphinx pocketsphinx-en-us || echo "pocketsphinx not installed") \
+ && rm -rf /var/lib/apt/lists/*
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS aspnet
 
@@ -33,6 +38,11 @@ RUN apt-get update \
  && ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
  && useradd --system --create-home app \
  && mkdir -p /data && chown app /data
+# Forced alignment of word times (decision 0015) uses the 5-prealpha pocketsphinx_batch; where the
+# base image packages another pocketsphinx, the studio says captions are estimated instead of failing.
+RUN apt-get update \
+ && (apt-get install -y --no-install-recommends pocketsphinx pocketsphinx-en-us || echo "pocketsphinx not installed") \
+ && rm -rf /var/lib/apt/lists/*
 ENV DOTNET_ROOT=/usr/share/dotnet \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility,video \
     Gpu__ExecutionProvider=cuda

@@ -7,8 +7,11 @@ namespace ViralForge.Core.Narration;
 /// <summary>When a word is spoken, in seconds from the start of its narration.</summary>
 public sealed record WordTiming(string Word, double Start, double End);
 
-/// <remarks><paramref name="Estimated"/>: the engine gave no word times, so they were spread over the sound by word length.</remarks>
-public sealed record SpokenText(short[] Samples, int SampleRate, IReadOnlyList<WordTiming> Words, bool Estimated = false)
+/// <remarks>
+/// <paramref name="Estimated"/>: the engine gave no word times, so they were spread over the sound by word length.
+/// <paramref name="Aligned"/>: the engine gave none, and they were measured by aligning the text with the sound.
+/// </remarks>
+public sealed record SpokenText(short[] Samples, int SampleRate, IReadOnlyList<WordTiming> Words, bool Estimated = false, bool Aligned = false)
 {
     public double Seconds => (double)Samples.Length / SampleRate;
 }
@@ -288,6 +291,7 @@ public static partial class EspeakLibrary
         var total = (double)samples.Length / sampleRate;
         var soundEnd = LastSound(samples, sampleRate);
         var words = new List<WordTiming>();
+        var previousTo = 0;
         for (var i = 0; i < events.Count; i++)
         {
             var (position, length, ms) = events[i];
@@ -295,11 +299,21 @@ public static partial class EspeakLibrary
             var end = i + 1 < events.Count ? Math.Min(events[i + 1].Ms / 1000.0, total) : Math.Max(start, soundEnd);
             var from = Math.Clamp(position - 1, 0, runes.Length);
             var to = Math.Min(runes.Length, from + Math.Max(0, length));
-            // Keep the punctuation that follows a word ("hearts."): captions show it and break lines at it.
-            while (to < runes.Length && runes[to].Length == 1 && char.IsPunctuation(runes[to][0]))
+            // A caption word runs to the next space, as other engines' do: the punctuation that follows it
+            // ("hearts."), which captions show and break lines at, and the rest of a number or hyphenated word.
+            while (to < runes.Length && !string.IsNullOrWhiteSpace(runes[to]))
             {
                 to++;
             }
+            // A number or a hyphenated word is said as several words, each an event inside the written
+            // one ("2024", "024", …; "forty-", "two"): one caption word, as other engines' captions have.
+            // An event that does not move past the word before (one espeak-ng sends again at a clause break) neither.
+            if (words.Count > 0 && from < previousTo)
+            {
+                words[^1] = words[^1] with { End = Math.Round(Math.Max(words[^1].End, end), 3) };
+                continue;
+            }
+            previousTo = to;
             var word = rewritten.Display(units[from], units[to] - units[from], string.Concat(runes[from..to]).Trim());
             if (word.Length > 0 && (words.Count == 0 || words[^1].Word != word || !rewritten.Replacements.Any(r => r.Original == word)))
             {

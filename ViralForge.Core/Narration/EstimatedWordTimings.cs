@@ -17,30 +17,39 @@ public static partial class EstimatedWordTimings
         while (first < to && Math.Abs((int)samples[first]) < SilenceLevel) first++;
         var last = to;
         while (last > first && Math.Abs((int)samples[last - 1]) < SilenceLevel) last--;
-        var tokens = WordPattern().Matches(span)
-            .Select(m => (Word: text.Display(spanStart + m.Index, m.Length, m.Value), Weight: m.Value.Count(char.IsLetterOrDigit) + 1))
-            .ToList();
-        // Several spoken tokens of one dictionary replacement are one script word.
-        var merged = new List<(string Word, int Weight)>();
-        foreach (var t in tokens)
-        {
-            if (merged.Count > 0 && merged[^1].Word == t.Word && text.Replacements.Any(r => r.Original == t.Word))
-            {
-                merged[^1] = (t.Word, merged[^1].Weight + t.Weight);
-            }
-            else
-            {
-                merged.Add(t);
-            }
-        }
+        var merged = SpokenWords(text, span, spanStart);
         var total = merged.Sum(t => t.Weight);
         var cursor = (double)first;
-        foreach (var (word, weight) in merged)
+        foreach (var (word, _, weight) in merged)
         {
             var end = cursor + (last - first) * (double)weight / total;
             yield return new WordTiming(word, Math.Round(cursor / sampleRate, 3), Math.Round(end / sampleRate, 3));
             cursor = end;
         }
+    }
+
+    /// <summary>
+    /// The script's words in a span of spoken text, each with the spoken tokens that say it (several when a
+    /// dictionary replacement says one word as several) and a weight by letters.
+    /// </summary>
+    public static IReadOnlyList<(string Word, IReadOnlyList<string> Tokens, int Weight)> SpokenWords(RewrittenText text, string span, int spanStart)
+    {
+        var merged = new List<(string Word, IReadOnlyList<string> Tokens, int Weight)>();
+        // A token with no letter or digit (a dash, an emoji) is not said, so it is no caption word (as with espeak-ng).
+        foreach (Match m in WordPattern().Matches(span).Where(m => m.Value.StartsWith("[[", StringComparison.Ordinal) || m.Value.Any(char.IsLetterOrDigit)))
+        {
+            var word = text.Display(spanStart + m.Index, m.Length, m.Value);
+            var weight = m.Value.Count(char.IsLetterOrDigit) + 1;
+            if (merged.Count > 0 && merged[^1].Word == word && text.Replacements.Any(r => r.Original == word))
+            {
+                merged[^1] = (word, [.. merged[^1].Tokens, m.Value], merged[^1].Weight + weight);
+            }
+            else
+            {
+                merged.Add((word, [m.Value], weight));
+            }
+        }
+        return merged;
     }
 
     [GeneratedRegex(@"\[\[.*?\]\]|\S+")]

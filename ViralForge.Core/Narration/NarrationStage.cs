@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Data;
 using ViralForge.Core.Media;
+using ViralForge.Core.Narration.Alignment;
 using ViralForge.Core.Pipeline;
 using ViralForge.Core.Script;
 
@@ -17,13 +18,15 @@ namespace ViralForge.Core.Narration;
 /// Each is brought to one loudness and resampled to 48 kHz; word timings travel with the artifact.
 /// </summary>
 public sealed class NarrationStage(
-    Ffmpeg ffmpeg, IDbContextFactory<ViralForgeDbContext> dbFactory, VoiceCatalog voices, CandidateChoices choices, IOptions<MediaOptions> media) : IStageHandler
+    Ffmpeg ffmpeg, IDbContextFactory<ViralForgeDbContext> dbFactory, VoiceCatalog voices, CandidateChoices choices, IOptions<MediaOptions> media,
+    IWordAligner aligner) : IStageHandler
 {
     public const string CandidatePrefix = "narration-candidate-";
     private const double MaxGainDb = 30;
 
     public StageKind Stage => StageKind.Narration;
-    public int Version => 4;
+    // 5: timings of engines without word times are aligned where an aligner speaks the language.
+    public int Version => 5;
 
     /// <summary>
     /// The dictionary entries that change this scene's narration (editing one re-runs exactly the narrations
@@ -100,7 +103,7 @@ public sealed class NarrationStage(
             SpokenText spoken;
             try
             {
-                spoken = await NarrationSynthesizer.SpeakAsync(engine, segments, dictionary, language, new SpeechStyle(voice, rate, pitch, false, k), ct);
+                spoken = await NarrationSynthesizer.SpeakAsync(engine, segments, dictionary, language, new SpeechStyle(voice, rate, pitch, false, k), ct, aligner);
             }
             catch (ArgumentException ex)
             {
@@ -135,9 +138,15 @@ public sealed class NarrationStage(
                 ["chosenBy"] = "score",
                 ["score"] = JsonSerializer.SerializeToNode(score, ScriptDocument.Json),
                 ["words"] = JsonSerializer.SerializeToNode(spoken.Words.Select(w => new { word = w.Word, start = w.Start, end = w.End })),
-                // espeak-ng times each word itself; other engines' times are spread by word length.
-                ["timings"] = spoken.Estimated ? "estimated" : "measured",
+                // espeak-ng times each word itself; other engines' times are aligned against the sound
+                // where an aligner speaks the language, else spread by word length.
+                ["timings"] = spoken.Estimated ? "estimated" : spoken.Aligned ? "aligned" : "measured",
             };
+            if (spoken.Estimated)
+            {
+                info["timingsNote"] = aligner.Unavailable
+                    ?? (aligner.Handles(language) ? "the sound did not fit the text closely enough to align" : $"the aligner has no model for '{language}'");
+            }
             files.Add(new ProducedFile($"{CandidatePrefix}{k + 1}", output, "audio/wav", info.ToJsonString()));
             if (k == best)
             {

@@ -20,7 +20,12 @@ public sealed class LoopbackTrendHost : LoopbackServer
     public ConcurrentQueue<SeenRequest> Requests { get; } = new();
 
     /// <summary>Answers requests whose path (without the query) is <paramref name="path"/>.</summary>
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<HttpListenerContext, string> _bodies = new();
+
     public void Route(string path, Func<HttpListenerContext, Task> answer) => _routes[path] = answer;
+
+    /// <summary>The body of a request being answered (the host has read it already).</summary>
+    public string BodyOf(HttpListenerContext context) => _bodies.TryGetValue(context, out var body) ? body : "";
 
     public int Count(string path) => Requests.Count(r => r.PathAndQuery.Split('?')[0] == path);
 
@@ -35,6 +40,7 @@ public sealed class LoopbackTrendHost : LoopbackServer
             body = await reader.ReadToEndAsync();
         }
         var path = request.Url!.AbsolutePath;
+        _bodies.AddOrUpdate(context, body);
         Requests.Enqueue(new SeenRequest(request.HttpMethod, request.Url.PathAndQuery, new NameValueCollection(request.Headers), body, DateTimeOffset.UtcNow));
         if (_routes.TryGetValue(path, out var answer))
         {

@@ -66,7 +66,8 @@ public sealed class ExternalFilesTests
         var db = await TestEnvironment.CreateMigratedDatabaseAsync("narstamp");
         var storage = new StorageOptions { ArtifactsPath = Path.Combine(folder, "artifacts"), WorkPath = Path.Combine(folder, "work") };
         var store = new ArtifactStore(Options.Create(storage), new LocalArtifactBackend(storage.ArtifactsPath));
-        var stage = new NarrationStage(Ffmpeg, db, new VoiceCatalog([new EspeakSpeechEngine(), piper]), new CandidateChoices(db, store), Options.Create(media));
+        var stage = new NarrationStage(Ffmpeg, db, new VoiceCatalog([new EspeakSpeechEngine(), piper]), new CandidateChoices(db, store), Options.Create(media),
+            new ViralForge.Core.Narration.Alignment.PocketSphinxAligner(Options.Create(new ViralForge.Core.Narration.Alignment.AlignmentOptions()), NullLogger<ViralForge.Core.Narration.Alignment.PocketSphinxAligner>.Instance));
         var script = TestScripts.Brief();
         ValueTask<string?> Inputs(string voice) => stage.ExternalInputsAsync(
             new StageRun { Stage = StageKind.Narration, SceneIndex = 0, ParametersJson = $$"""{"voice":"{{voice}}"}""" }, script, CancellationToken.None);

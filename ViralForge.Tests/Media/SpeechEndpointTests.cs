@@ -142,10 +142,25 @@ public sealed class SpeechEndpointTests : IAsyncLifetime
         Assert.Contains("not a WAV file", broken.Message);
     }
 
-    [Fact]
-    public async Task A_video_is_narrated_by_the_endpoint_voice_end_to_end()
+    /// <summary>Real speech of the requested text (espeak-ng's), as a hosted voice would answer, without word times.</summary>
+    private Func<HttpListenerContext, Task> SpeakTheInput() => async context =>
     {
-        _host.Route("/v1/audio/speech", Speak(1.6));
+        var input = JsonDocument.Parse(_host.BodyOf(context)).RootElement.GetProperty("input").GetString()!;
+        var spoken = await EspeakLibrary.SpeakAsync(input, "en-us", 165, 50, CancellationToken.None);
+        var file = Path.Combine(TestEnvironment.NewFolder("endpoint-speech"), "speech.wav");
+        await EspeakLibrary.WriteWavAsync(file, spoken, CancellationToken.None);
+        var bytes = await File.ReadAllBytesAsync(file);
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "audio/wav";
+        context.Response.ContentLength64 = bytes.Length;
+        await context.Response.OutputStream.WriteAsync(bytes);
+        context.Response.Close();
+    };
+
+    [Fact]
+    public async Task A_video_is_narrated_by_the_endpoint_voice_end_to_end_with_aligned_captions()
+    {
+        _host.Route("/v1/audio/speech", SpeakTheInput());
         var cs = await TestEnvironment.CreateDatabaseAsync("speechvideo");
         await using var studio = new StudioProcess(cs, TestEnvironment.NewFolder("speechvideo"), new()
         {
@@ -160,5 +175,20 @@ public sealed class SpeechEndpointTests : IAsyncLifetime
         await Eventually.WaitAsync(async () => await new PipelineDb(cs).VideoStatusAsync(videoId) == "AwaitingReview", TimeSpan.FromSeconds(180), () => studio.Log);
         Assert.True(_host.To("/v1/audio/speech").Count(r => r.Body.Contains("\"am_adam\"", StringComparison.Ordinal)) >= 4);
         Assert.DoesNotContain("sk-speech-secret", studio.Log);
+
+        // The endpoint gives no word times: the captions' times were measured by aligning the text with
+        // its sound, and agree with where espeak-ng (which spoke it) says each word starts.
+        var detail = JsonDocument.Parse(await creator.GetStringAsync($"api/videos/{videoId}")).RootElement;
+        var narration = detail.GetProperty("runs").EnumerateArray()
+            .Single(r => r.GetProperty("stage").GetString() == "Narration" && r.GetProperty("scene").ValueKind == JsonValueKind.Number && r.GetProperty("scene").GetInt32() == 0)
+            .GetProperty("artifacts").EnumerateArray().Single(a => a.GetProperty("kind").GetString() == "narration");
+        var info = narration.GetProperty("mediaInfo");
+        Assert.Equal("aligned", info.GetProperty("timings").GetString());
+        var words = info.GetProperty("words").EnumerateArray().Select(w => (Word: w.GetProperty("word").GetString()!, Start: w.GetProperty("start").GetDouble())).ToList();
+        var truth = await NarrationSynthesizer.SpeakAsync(new EspeakSpeechEngine(), NarrationMarkup.Parse(TestScripts.Brief().Scenes[0].Narration), [], "en-us",
+            new SpeechStyle("en-us", 165, 50, false, 0), CancellationToken.None);
+        Assert.Equal(truth.Words.Select(w => w.Word), words.Select(w => w.Word));
+        var errors = words.Zip(truth.Words, (a, t) => Math.Abs(a.Start - t.Start)).Order().ToList();
+        Assert.True(errors[errors.Count / 2] <= 0.08, $"Median start error {errors[errors.Count / 2]:0.000} s");
     }
 }

@@ -52,6 +52,15 @@ public sealed class WordTimingTests
     }
 
     [Fact]
+    public async Task A_number_or_hyphenated_word_said_as_several_is_one_caption_word()
+    {
+        // espeak-ng sends a word event for each word it says ("twenty", "twenty", "four"), inside the written one.
+        var spoken = await EspeakLibrary.SpeakAsync("In 2024, forty-two moons — seen: wow!", "en-us", 165, 50, CancellationToken.None);
+        Assert.Equal(["In", "2024,", "forty-two", "moons", "seen:", "wow!"], spoken.Words.Select(w => w.Word));
+        Assert.True(spoken.Words[1].End - spoken.Words[1].Start > 0.6, "2024 takes as long as its four spoken words.");
+    }
+
+    [Fact]
     public async Task An_unknown_voice_is_refused()
     {
         var error = await Assert.ThrowsAsync<ArgumentException>(() => EspeakLibrary.SpeakAsync("hello", "xx-nope", 150, 50, CancellationToken.None));

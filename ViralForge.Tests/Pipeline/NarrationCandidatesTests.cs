@@ -40,8 +40,10 @@ public sealed class NarrationCandidatesTests
         var best = candidates.MaxBy(c => Score(c))!;
         Assert.Equal(best.GetProperty("sha256").GetString(), chosen.GetProperty("sha256").GetString());
         Assert.Equal("piper", chosen.GetProperty("mediaInfo").GetProperty("engine").GetString());
-        // Piper gives no word times: the narration says its captions' times are estimated.
+        // Piper gives no word times, and the tiny voice's sound is no speech the aligner can fit to the text:
+        // the narration says its captions' times are estimated, and why.
         Assert.Equal("estimated", chosen.GetProperty("mediaInfo").GetProperty("timings").GetString());
+        Assert.Equal("the sound did not fit the text closely enough to align", chosen.GetProperty("mediaInfo").GetProperty("timingsNote").GetString());
 
         // Every candidate at 48 kHz and the same loudness, so they compare fairly side by side and scenes match in the cut.
         foreach (var candidate in candidates)
