@@ -102,6 +102,8 @@ public static class CoreServiceCollectionExtensions
             o.Hosts.TryAdd("pixabay.com", new Outside.HostLimit { PerSecond = 100 / 60.0, Burst = 20 });
         });
         services.TryAddSingleton<IVideoDiffusion, NoVideoDiffusion>();
+        services.TryAddSingleton<Keyframes.Generated.ITextToImage, Keyframes.Generated.NoTextToImage>();
+        services.AddSingleton<Keyframes.Generated.GeneratedKeyframes>();
         services.AddSingleton<DriftGate>();
         services.AddSingleton<CandidateChoices>();
         services.AddSingleton<IStageHandler, NarrationStage>();

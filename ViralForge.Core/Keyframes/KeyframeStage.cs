@@ -8,14 +8,16 @@ namespace ViralForge.Core.Keyframes;
 
 /// <summary>
 /// A scene's 1080x1920 keyframe: the creator's upload, a stock photo (parameter <c>source</c>: "photo",
-/// the default when a stock provider is configured and the clip animates the keyframe), or a designed
+/// the default when a stock provider is configured and the clip animates the keyframe), a picture drawn
+/// by the text-to-image model ("generated", the default when it is installed and no stock provider is), or a designed
 /// title card: a gradient, a line of text, its number. With captions on, the captions already show the
 /// narration, so the card shows the scene's visual idea (or the title) instead of the same words twice;
 /// parameter <c>cardText</c> (auto, visual, narration, title) overrides.
 /// </summary>
-public sealed class KeyframeStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, Stock.StockPhotoKeyframes photos, CandidateChoices choices, Clips.IVideoDiffusion diffusion) : IStageHandler
+public sealed class KeyframeStage(
+    Ffmpeg ffmpeg, MediaNormalizer normalizer, Stock.StockPhotoKeyframes photos, Generated.GeneratedKeyframes generated, CandidateChoices choices, Clips.IVideoDiffusion diffusion) : IStageHandler
 {
-    public static readonly string[] Sources = ["card", "photo"];
+    public static readonly string[] Sources = ["card", "photo", "generated"];
 
     public const int Width = 1080;
     public const int Height = 1920;
@@ -32,17 +34,23 @@ public sealed class KeyframeStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, Sto
     public int Version => 3;
 
     /// <summary>
-    /// A stock photo when a provider is configured and the clip will animate the keyframe (diffusion,
-    /// or motion asked for); otherwise the card. Stock footage does not show the keyframe at all.
+    /// When the clip will animate the keyframe (diffusion, or motion): a stock photo if a provider is
+    /// configured, else a generated picture if the text-to-image model is installed. Otherwise the card:
+    /// stock footage does not show the keyframe at all.
     /// </summary>
     public string DefaultSource(Video video)
     {
-        if (photos.Unavailable is not null)
+        var engine = JsonNode.Parse(video.ParametersJson)?["Clips"]?["engine"] is JsonValue v && v.TryGetValue<string>(out var e) ? e : null;
+        var animated = engine is "motion" or "svd" || (engine is null && (photos.Unavailable is not null || diffusion.Status.Available));
+        if (!animated)
         {
             return "card";
         }
-        var engine = JsonNode.Parse(video.ParametersJson)?["Clips"]?["engine"] is JsonValue v && v.TryGetValue<string>(out var e) ? e : null;
-        return engine is "motion" or "svd" || (engine is null && diffusion.Status.Available) ? "photo" : "card";
+        if (photos.Unavailable is null && (engine is not null || diffusion.Status.Available))
+        {
+            return "photo";
+        }
+        return generated.Unavailable is null ? "generated" : "card";
     }
 
     /// <summary>The source a run will use: configuring a stock provider later makes a retry search instead of reusing the card.</summary>
@@ -54,8 +62,14 @@ public sealed class KeyframeStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, Sto
             return ValueTask.FromResult<string?>(null);
         }
         var source = StageContext.TextOf(parameters, "source", run.Video is { } video ? DefaultSource(video) : "card");
-        // The card's hash stays what it was before photos existed, so earlier cards are still reused.
-        return ValueTask.FromResult<string?>(source == "photo" ? "photo" : null);
+        // The card's hash stays what it was before photos existed, so earlier cards are still reused; a
+        // generated picture's includes the model files, so installing other models draws it again.
+        return ValueTask.FromResult<string?>(source switch
+        {
+            "photo" => "photo",
+            "generated" => $"generated {generated.ModelStamp}",
+            _ => null,
+        });
     }
 
     public async Task<StageOutcome> ExecuteAsync(StageContext context, CancellationToken ct)
@@ -73,10 +87,12 @@ public sealed class KeyframeStage(Ffmpeg ffmpeg, MediaNormalizer normalizer, Sto
         {
             case "photo":
                 return await photos.MakeAsync(context, ct);
+            case "generated":
+                return await generated.MakeAsync(context, ct);
             case "card":
                 break;
             case var other:
-                throw new PermanentStageException($"Keyframe source '{other}' is unknown; use card or photo (or upload a picture).");
+                throw new PermanentStageException($"Keyframe source '{other}' is unknown; use card, photo or generated (or upload a picture).");
         }
         var index = context.Run.SceneIndex!.Value;
         var palette = Palettes[(int)context.Number("palette", index % Palettes.Length, 0, Palettes.Length - 1)];

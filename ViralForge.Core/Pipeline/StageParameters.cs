@@ -112,10 +112,13 @@ public static class StageParameters
         [StageKind.Keyframes] =
         [
             new("palette", ParameterType.WholeNumber, "Colour palette of the title card.", 0, Keyframes.KeyframeStage.PaletteCount - 1),
-            new("source", ParameterType.Choice, "Where the picture comes from: a stock photo or the designed card (or upload one).", Choices: Keyframes.KeyframeStage.Sources),
+            new("source", ParameterType.Choice, "Where the picture comes from: a stock photo, a picture drawn from the scene's visual idea, or the designed card (or upload one).", Choices: Keyframes.KeyframeStage.Sources),
+            new("style", ParameterType.Text, "Style words added to a generated picture's prompt.", Max: 200),
+            new("steps", ParameterType.WholeNumber, "Text-to-image steps (SD-Turbo: 1–4).", 1, 4, Default: "1"),
+            new("seed", ParameterType.WholeNumber, "Text-to-image seed (candidates use the next ones).", 0, 9e15),
             new("cardText", ParameterType.Choice, "What the card says.", Choices: Keyframes.KeyframeStage.CardTexts, Default: "auto"),
             new("searchTerms", ParameterType.Text, "Stock photo search words.", Max: 100),
-            new("candidates", ParameterType.WholeNumber, "How many stock photos to offer the reviewer.", 1, 6),
+            new("candidates", ParameterType.WholeNumber, "How many stock photos or generated pictures to offer the reviewer.", 1, 6),
             Upload,
             new("fit", ParameterType.Choice, "How an upload fills the frame.", Choices: ["cover", "contain"]),
             Start,

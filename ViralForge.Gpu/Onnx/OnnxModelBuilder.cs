@@ -9,6 +9,7 @@ namespace ViralForge.Gpu.Onnx;
 public sealed class OnnxModelBuilder(string graphName)
 {
     public const int TensorFloat = 1;
+    public const int TensorInt32 = 6;
     public const int TensorInt64 = 7;
     public const int TensorFloat16 = 10;
 

@@ -21,6 +21,9 @@ public sealed class GpuOptions
 
     /// <summary>Stable Video Diffusion as four ONNX models: image_encoder.onnx, vae_encoder.onnx, unet.onnx, vae_decoder.onnx.</summary>
     public string SvdModelsPath { get; set; } = ".data/models/svd";
+
+    /// <summary>SD-Turbo as a diffusers ONNX export: text_encoder/, unet/, vae_decoder/ (model.onnx each) and tokenizer/.</summary>
+    public string TextToImageModelsPath { get; set; } = ".data/models/sd-turbo";
 }
 
 /// <summary>What the execution provider really is, proven by running a tiny model on it.</summary>

@@ -19,6 +19,8 @@ public static class GpuServiceCollectionExtensions
         services.AddHostedService<OnnxProviderWarmup>();
         services.AddSingleton<SvdClipGenerator>();
         services.AddSingleton<IVideoDiffusion>(sp => sp.GetRequiredService<SvdClipGenerator>());
+        services.AddSingleton<TextToImage.SdTurboImageGenerator>();
+        services.AddSingleton<Core.Keyframes.Generated.ITextToImage>(sp => sp.GetRequiredService<TextToImage.SdTurboImageGenerator>());
         services.AddSingleton<PiperSpeechEngine>();
         services.AddSingleton<ISpeechEngine>(sp => sp.GetRequiredService<PiperSpeechEngine>());
         services.AddSingleton<KokoroSpeechEngine>();

@@ -122,7 +122,8 @@ public sealed class CompositionTests
         var normalizer = new MediaNormalizer(Ffmpeg, new EncoderSelector(Ffmpeg, Microsoft.Extensions.Logging.Abstractions.NullLogger<EncoderSelector>.Instance));
         // No stock provider configured: the card is the default and nothing else is reached.
         var photos = new ViralForge.Core.Keyframes.Stock.StockPhotoKeyframes([], null!, null!, normalizer, null!, Microsoft.Extensions.Options.Options.Create(new ViralForge.Core.Clips.Stock.StockOptions()));
-        var stage = new ViralForge.Core.Keyframes.KeyframeStage(Ffmpeg, normalizer, photos, null!, null!);
+        var generated = new ViralForge.Core.Keyframes.Generated.GeneratedKeyframes(new ViralForge.Core.Keyframes.Generated.NoTextToImage(), null!);
+        var stage = new ViralForge.Core.Keyframes.KeyframeStage(Ffmpeg, normalizer, photos, generated, null!, null!);
         var context = new StageContext
         {
             Run = new StageRun { Id = 1, Stage = StageKind.Keyframes, SceneIndex = 0 },

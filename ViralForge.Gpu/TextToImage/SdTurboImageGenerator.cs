@@ -1,0 +1,98 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ViralForge.Core.Keyframes.Generated;
+using ViralForge.Core.Media;
+using ViralForge.Core.Pipeline;
+using ViralForge.Gpu.Onnx;
+using ViralForge.Gpu.Svd;
+
+namespace ViralForge.Gpu.TextToImage;
+
+/// <summary>
+/// SD-Turbo keyframes: drawn at the export's fixed size (or portrait 512x896 where the UNet takes any),
+/// then filled to 1080x1920 by ffmpeg. Models load on first use, stay warm, and are loaded again when
+/// their files change, as SVD's are; a folder installed later is used without a restart.
+/// </summary>
+public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProvider provider, Ffmpeg ffmpeg, ILogger<SdTurboImageGenerator> log) : ITextToImage, IDisposable
+{
+    /// <summary>Portrait, near SD-Turbo's trained 512x512 area; both multiples of 64 as the UNet needs.</summary>
+    public const int DefaultWidth = 512;
+    public const int DefaultHeight = 896;
+
+    private readonly Lock _gate = new();
+    private SdTurboModels? _models;
+    private string? _loadedStamp;
+
+    public string Folder => Path.GetFullPath(options.Value.TextToImageModelsPath);
+
+    public SdTurboModels? Loaded => _models;
+
+    public SvdTimings? LastTimings { get; private set; }
+
+    public TextToImageStatus Status
+    {
+        get
+        {
+            if (!SdTurboModels.Present(Folder))
+            {
+                return new(false, "none", $"No text-to-image model in {options.Value.TextToImageModelsPath} (an SD-Turbo ONNX export: {string.Join(", ", SdTurboModels.Files)}).");
+            }
+            var status = provider.Status;
+            return status.Usable
+                ? new(true, $"sd-turbo-onnx-{status.InUse}", $"SD-Turbo on {status.InUse} ({status.Device}).", ModelStamp())
+                : new(false, "none", $"An SD-Turbo model is present, but the {status.Requested} execution provider cannot be used ({status.Detail}).");
+        }
+    }
+
+    private string ModelStamp() => FileStamp.Of(SdTurboModels.Files.Select(f => Path.Combine(Folder, f)));
+
+    public SdTurboModels Models()
+    {
+        lock (_gate)
+        {
+            var stamp = ModelStamp();
+            if (_models is not null && stamp != _loadedStamp)
+            {
+                log.LogInformation("Text-to-image model files in {Folder} changed; loading them again.", Folder);
+                _models.Dispose();
+                _models = null;
+            }
+            if (_models is null)
+            {
+                _models = new SdTurboModels(Folder, provider.CreateSessionOptions);
+                _loadedStamp = stamp;
+                log.LogInformation("SD-Turbo loaded from {Folder} on {Provider}.", Folder, provider.Status.InUse);
+            }
+            return _models;
+        }
+    }
+
+    public async Task GenerateAsync(TextToImageRequest request, CancellationToken ct)
+    {
+        SdTurboModels models;
+        try
+        {
+            models = await Task.Run(Models, ct);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            throw new PermanentStageException($"The text-to-image model in {options.Value.TextToImageModelsPath} cannot be used: {ex.Message}");
+        }
+        var (latentHeight, latentWidth) = models.FixedLatentSize ?? (DefaultHeight / 8, DefaultWidth / 8);
+        int height = latentHeight * 8, width = latentWidth * 8;
+        var image = await Task.Run(() => new SdTurboPipeline(models).Generate(request.Prompt, request.Seed, request.Steps, height, width, ct), ct);
+        LastTimings = image.Timings;
+
+        var raw = Path.Combine(request.WorkFolder, $"picture-{request.Seed}.rgb");
+        await File.WriteAllBytesAsync(raw, image.Rgb, ct);
+        await ffmpeg.RunAsync(
+        [
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-i", raw,
+            "-vf", "scale=1080:1920:force_original_aspect_ratio=increase:flags=lanczos,crop=1080:1920,setsar=1",
+            "-frames:v", "1", "-update", "1", request.OutputPath,
+        ], 0, null, ct);
+        File.Delete(raw);
+    }
+
+    public void Dispose() => _models?.Dispose();
+}

@@ -1,0 +1,124 @@
+using System.Text.Json;
+using ViralForge.Gpu.Onnx;
+using ViralForge.Gpu.TextToImage;
+
+namespace ViralForge.Tests.Infrastructure;
+
+/// <summary>
+/// An SD-Turbo diffusers ONNX export in miniature, written by the tests: the real folder layout, model
+/// input and output names, types and shapes (input_ids int32 [batch, 77]; hidden states [batch, 77, 1024];
+/// UNet sample [batch, 4, h, w] with an int64 timestep; VAE latent_sample → sample at 8×), a CLIP-format
+/// vocab.json and merges.txt, and small exact maths: the text encoder looks each token up in a table, the
+/// UNet predicts half the sample plus a colour drawn from the prompt, the decoder turns latents into
+/// 8×8-pixel blocks.
+/// </summary>
+public static class TinySdTurbo
+{
+    public const int Hidden = 1024;
+
+    /// <summary>The vocabulary: single letters, letters ending a word, a few merged words, the specials.</summary>
+    public static Dictionary<string, int> Vocabulary()
+    {
+        var vocab = new Dictionary<string, int>();
+        for (var c = 'a'; c <= 'z'; c++)
+        {
+            vocab[c.ToString()] = c - 'a';
+            vocab[$"{c}</w>"] = 26 + (c - 'a');
+        }
+        vocab["<|startoftext|>"] = 60;
+        vocab["<|endoftext|>"] = 61;
+        vocab["photo</w>"] = 62;
+        vocab["cat</w>"] = 63;
+        vocab["!"] = 64;
+        vocab["!</w>"] = 67;
+        vocab["Ã"] = 65;
+        vocab["©</w>"] = 66;
+        vocab["ph"] = 68;
+        vocab["pho"] = 69;
+        vocab["to</w>"] = 70;
+        vocab["ca"] = 71;
+        return vocab;
+    }
+
+    public static readonly string[] Merges = ["p h", "ph o", "t o</w>", "pho to</w>", "c a", "ca t</w>"];
+
+    public static string Write(string folder, bool fp16Unet = false, int? latentHeight = null, int? latentWidth = null, bool sd2Padding = true)
+    {
+        Directory.CreateDirectory(Path.Combine(folder, "tokenizer"));
+        File.WriteAllText(Path.Combine(folder, "tokenizer", "vocab.json"), JsonSerializer.Serialize(Vocabulary()));
+        File.WriteAllText(Path.Combine(folder, "tokenizer", "merges.txt"), "#version: 0.2\n" + string.Join('\n', Merges) + "\n");
+        if (sd2Padding)
+        {
+            // SD 2.x tokenizers pad with "!", as their special_tokens_map.json says.
+            File.WriteAllText(Path.Combine(folder, "tokenizer", "special_tokens_map.json"), """{"bos_token":"<|startoftext|>","eos_token":"<|endoftext|>","pad_token":"!"}""");
+        }
+        Directory.CreateDirectory(Path.Combine(folder, "scheduler"));
+        File.WriteAllText(Path.Combine(folder, "scheduler", "scheduler_config.json"),
+            """{"_class_name":"EulerAncestralDiscreteScheduler","beta_start":0.00085,"beta_end":0.012,"beta_schedule":"scaled_linear","num_train_timesteps":1000,"prediction_type":"epsilon","timestep_spacing":"trailing"}""");
+        Save(TextEncoder(), folder, SdTurboModels.TextEncoderFile);
+        Save(Unet(fp16Unet, latentHeight, latentWidth), folder, SdTurboModels.UnetFile);
+        Save(VaeDecoder(), folder, SdTurboModels.VaeDecoderFile);
+        return folder;
+    }
+
+    private static void Save(OnnxModelBuilder model, string folder, string file)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, file))!);
+        model.Save(Path.Combine(folder, file));
+    }
+
+    public static OnnxModelBuilder TextEncoder()
+    {
+        var m = new OnnxModelBuilder("text_encoder")
+            .Input("input_ids", OnnxModelBuilder.TensorInt32, "batch", 77)
+            .Output("last_hidden_state", OnnxModelBuilder.TensorFloat, "batch", 77, Hidden);
+        var table = m.Constant(Enumerable.Range(0, 72 * Hidden).Select(i => MathF.Sin(i * 0.013f + (i / Hidden) * 0.7f)).ToArray(), 72, Hidden);
+        m.Node("Gather", [table, "input_ids"], "last_hidden_state", ("axis", 0L));
+        return m;
+    }
+
+    /// <summary>out = sample/2 + W·mean(hidden), a colour per channel the prompt decides; the timestep passes at zero weight.</summary>
+    public static OnnxModelBuilder Unet(bool fp16, int? latentHeight = null, int? latentWidth = null, bool withHiddenStates = true)
+    {
+        var type = fp16 ? OnnxModelBuilder.TensorFloat16 : OnnxModelBuilder.TensorFloat;
+        object h = latentHeight is { } lh ? lh : "height", w = latentWidth is { } lw ? lw : "width";
+        var m = new OnnxModelBuilder("unet")
+            .Input("sample", type, "batch", 4, h, w)
+            .Input("timestep", OnnxModelBuilder.TensorInt64, 1);
+        if (withHiddenStates)
+        {
+            m.Input("encoder_hidden_states", type, "batch", 77, Hidden);
+        }
+        m.Output("out_sample", type, "batch", 4, h, w);
+        string F(string x) => fp16 ? m.Node("Cast", [x], attributes: ("to", OnnxModelBuilder.TensorFloat)) : x;
+        var half = m.Node("Mul", [F("sample"), m.Constant([0.5f], 1)]);
+        var time = m.Node("Mul", [m.Node("Cast", ["timestep"], attributes: ("to", OnnxModelBuilder.TensorFloat)), m.Constant([0f], 1)]);
+        var output = m.Node("Add", [half, time]);
+        if (withHiddenStates)
+        {
+            var mean = m.Node("ReduceMean", [F("encoder_hidden_states")], attributes: [("axes", new long[] { 1 }), ("keepdims", 0L)]);
+            var colour = m.Node("MatMul", [mean, m.Constant(Enumerable.Range(0, Hidden * 4).Select(i => MathF.Cos(i * 0.71f) * 0.4f).ToArray(), Hidden, 4)]);
+            output = m.Node("Add", [output, m.Node("Reshape", [colour, m.Constant([-1L, 4L, 1L, 1L], 4)])]);
+        }
+        if (fp16)
+        {
+            m.Node("Cast", [output], "out_sample", ("to", OnnxModelBuilder.TensorFloat16));
+        }
+        else
+        {
+            m.Node("Identity", [output], "out_sample");
+        }
+        return m;
+    }
+
+    public static OnnxModelBuilder VaeDecoder()
+    {
+        var m = new OnnxModelBuilder("vae_decoder")
+            .Input("latent_sample", OnnxModelBuilder.TensorFloat, "batch", 4, "height", "width")
+            .Output("sample", OnnxModelBuilder.TensorFloat, "batch", 3, "pixel_height", "pixel_width");
+        var unscaled = m.Node("Mul", ["latent_sample", m.Constant([(float)SdTurboPipeline.VaeScaling], 1)]);
+        var rgb = m.Node("Tanh", [m.Node("Conv", [unscaled, m.Constant([0.6f, 0.2f, 0f, 0.1f, 0f, 0.6f, 0.2f, 0.1f, 0.2f, 0f, 0.6f, 0.1f], 3, 4, 1, 1)])]);
+        m.Node("Resize", [rgb, "", m.Constant([1f, 1f, 8f, 8f], 4)], "sample", ("mode", "nearest"));
+        return m;
+    }
+}
