@@ -23,15 +23,17 @@ public sealed record VisualSource(string Id, string Label, string? KeyframeSourc
 }
 
 /// <summary>The visual sources this studio can use, from what is configured, and what "automatic" means here.</summary>
-public sealed class VisualSources(IVideoDiffusion diffusion, IOptions<StockOptions> stock)
+public sealed class VisualSources(IVideoDiffusion diffusion, Keyframes.Generated.ITextToImage textToImage, IOptions<StockOptions> stock)
 {
-    public IReadOnlyList<VisualSource> Available() => For(stock.Value.AnyConfigured, diffusion.Status.Available);
+    public IReadOnlyList<VisualSource> Available() => For(stock.Value.AnyConfigured, diffusion.Status.Available, textToImage.Status.Available);
 
-    public static IReadOnlyList<VisualSource> For(bool stockConfigured, bool svdInstalled)
+    public static IReadOnlyList<VisualSource> For(bool stockConfigured, bool svdInstalled, bool textToImageInstalled = false)
     {
+        // As the Keyframes and Clips stages choose by default (KeyframeStage.DefaultSource, ClipStage.DefaultEngine).
         var automatic = svdInstalled
-            ? stockConfigured ? "stock photos animated by video diffusion" : "title cards animated by video diffusion"
-            : stockConfigured ? "stock footage" : "title cards with a pan/zoom (no stock provider or SVD models configured)";
+            ? stockConfigured ? "stock photos animated by video diffusion" : textToImageInstalled ? "generated pictures animated by video diffusion" : "title cards animated by video diffusion"
+            : stockConfigured ? "stock footage"
+            : textToImageInstalled ? "generated pictures with a pan/zoom" : "title cards with a pan/zoom (no stock provider, text-to-image or SVD models configured)";
         var list = new List<VisualSource> { new("auto", $"Automatic: {automatic}", null, null) };
         if (stockConfigured)
         {
@@ -40,6 +42,14 @@ public sealed class VisualSources(IVideoDiffusion diffusion, IOptions<StockOptio
             if (svdInstalled)
             {
                 list.Add(new("stock-photo-svd", "Stock photos animated by video diffusion", "photo", "svd"));
+            }
+        }
+        if (textToImageInstalled)
+        {
+            list.Add(new("generated-motion", "Generated pictures with a pan/zoom", "generated", "motion"));
+            if (svdInstalled)
+            {
+                list.Add(new("generated-svd", "Generated pictures animated by video diffusion", "generated", "svd"));
             }
         }
         if (svdInstalled)

@@ -7,13 +7,16 @@ namespace ViralForge.Tests.Unit;
 public sealed class VisualSourcesTests
 {
     [Theory]
-    [InlineData(false, false, "title cards with a pan/zoom (no stock provider or SVD models configured)", "auto,card-motion")]
-    [InlineData(true, false, "stock footage", "auto,stock-footage,stock-photo-motion,card-motion")]
-    [InlineData(false, true, "title cards animated by video diffusion", "auto,card-svd,card-motion")]
-    [InlineData(true, true, "stock photos animated by video diffusion", "auto,stock-footage,stock-photo-motion,stock-photo-svd,card-svd,card-motion")]
-    public void Choices_follow_what_is_configured(bool stock, bool svd, string automatic, string ids)
+    [InlineData(false, false, false, "title cards with a pan/zoom (no stock provider, text-to-image or SVD models configured)", "auto,card-motion")]
+    [InlineData(true, false, false, "stock footage", "auto,stock-footage,stock-photo-motion,card-motion")]
+    [InlineData(false, true, false, "title cards animated by video diffusion", "auto,card-svd,card-motion")]
+    [InlineData(true, true, false, "stock photos animated by video diffusion", "auto,stock-footage,stock-photo-motion,stock-photo-svd,card-svd,card-motion")]
+    [InlineData(false, false, true, "generated pictures with a pan/zoom", "auto,generated-motion,card-motion")]
+    [InlineData(false, true, true, "generated pictures animated by video diffusion", "auto,generated-motion,generated-svd,card-svd,card-motion")]
+    [InlineData(true, true, true, "stock photos animated by video diffusion", "auto,stock-footage,stock-photo-motion,stock-photo-svd,generated-motion,generated-svd,card-svd,card-motion")]
+    public void Choices_follow_what_is_configured(bool stock, bool svd, bool textToImage, string automatic, string ids)
     {
-        var sources = VisualSources.For(stock, svd);
+        var sources = VisualSources.For(stock, svd, textToImage);
         Assert.Equal($"Automatic: {automatic}", sources[0].Label);
         Assert.Equal(ids, string.Join(',', sources.Select(s => s.Id)));
     }

@@ -85,7 +85,7 @@ public sealed class ArtifactStoreHealthCheck(Core.Storage.ArtifactStore store, C
 /// The GPU as it really is: the configured execution provider proven by a probe inference, what video
 /// diffusion will do, and the slot. CUDA asked for but unusable is unhealthy, with the reason.
 /// </summary>
-public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoDiffusion diffusion, Extensions.NodeRole role) : IHealthCheck
+public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoDiffusion diffusion, Core.Keyframes.Generated.ITextToImage textToImage, Extensions.NodeRole role) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
@@ -98,11 +98,12 @@ public sealed class GpuHealthCheck(GpuWorker gpu, OnnxProvider provider, IVideoD
             ["provider"] = status.InUse,
             ["device"] = status.Device,
             ["videoDiffusion"] = svd.Available ? svd.Engine : "unavailable",
+            ["textToImage"] = textToImage.Status is { Available: true } t ? t.Engine : "unavailable",
             ["slotHolder"] = snapshot.Holder?.Purpose ?? "idle",
             ["waiting"] = snapshot.Waiting,
         };
         return Task.FromResult(status.Usable
-            ? HealthCheckResult.Healthy($"{status.Detail} {svd.Description}", data)
+            ? HealthCheckResult.Healthy($"{status.Detail} {svd.Description} {textToImage.Status.Description}", data)
             // A worker that left the gpu queue for this reason still does its other work: degraded, not down.
             : role.GpuRefused is not null
                 ? HealthCheckResult.Degraded(role.GpuRefused, data: data)

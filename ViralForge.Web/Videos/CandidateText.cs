@@ -41,6 +41,11 @@ public static class CandidateText
         }
     }
 
+    /// <summary>A keyframe: a generated picture's seed and prompt, or a stock photo's source.</summary>
+    public static string Keyframe(JsonElement info) => Text(info, "source") == "generated" && info.TryGetProperty("seed", out var seed)
+        ? string.Create(CultureInfo.CurrentCulture, $"generated · seed {seed.GetInt64()} · {info.GetProperty("steps").GetInt32()} step(s) · “{Text(info, "prompt")}”")
+        : Stock(info);
+
     /// <summary>A stock photo or clip: provider, author, and what was searched.</summary>
     public static string Stock(JsonElement info)
     {
