@@ -21,6 +21,7 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
 
     private readonly Lock _gate = new();
     private SdTurboModels? _models;
+    private SdTurboPipeline? _pipeline;
     private string? _loadedStamp;
 
     public string Folder => Path.GetFullPath(options.Value.TextToImageModelsPath);
@@ -54,6 +55,7 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
             if (_models is not null && stamp != _loadedStamp)
             {
                 log.LogInformation("Text-to-image model files in {Folder} changed; loading them again.", Folder);
+                _pipeline = null;
                 _models.Dispose();
                 _models = null;
             }
@@ -80,14 +82,22 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
         }
         var (latentHeight, latentWidth) = models.FixedLatentSize ?? (DefaultHeight / 8, DefaultWidth / 8);
         int height = latentHeight * 8, width = latentWidth * 8;
-        var image = await Task.Run(() => new SdTurboPipeline(models).Generate(request.Prompt, request.Seed, request.Steps, height, width, ct), ct);
+        // One pipeline, kept with its buffers: the GPU slot already makes pictures one at a time.
+        var pipeline = _pipeline ??= new SdTurboPipeline(models);
+        var image = await Task.Run(() => pipeline.Generate(request.Prompt, request.Seed, request.Steps, height, width, ct), ct);
         LastTimings = image.Timings;
 
-        var raw = Path.Combine(request.WorkFolder, $"picture-{request.Seed}.rgb");
-        await File.WriteAllBytesAsync(raw, image.Rgb, ct);
+        // ffmpeg's planar RGB is in green, blue, red order.
+        var raw = Path.Combine(request.WorkFolder, $"picture-{request.Seed}.gbrp");
+        var plane = width * height;
+        await using (var file = File.Create(raw))
+        {
+            await file.WriteAsync(image.Planes.AsMemory(plane, 2 * plane), ct);
+            await file.WriteAsync(image.Planes.AsMemory(0, plane), ct);
+        }
         await ffmpeg.RunAsync(
         [
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-i", raw,
+            "-f", "rawvideo", "-pix_fmt", "gbrp", "-s", $"{width}x{height}", "-i", raw,
             "-vf", "scale=1080:1920:force_original_aspect_ratio=increase:flags=lanczos,crop=1080:1920,setsar=1",
             "-frames:v", "1", "-update", "1", request.OutputPath,
         ], 0, null, ct);

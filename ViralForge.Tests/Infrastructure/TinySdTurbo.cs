@@ -42,7 +42,9 @@ public static class TinySdTurbo
 
     public static readonly string[] Merges = ["p h", "ph o", "t o</w>", "pho to</w>", "c a", "ca t</w>"];
 
-    public static string Write(string folder, bool fp16Unet = false, int? latentHeight = null, int? latentWidth = null, bool sd2Padding = true)
+    /// <param name="convChannels">When above 0, the UNet and the decoder also run 3×3 convolutions of that width (at a
+    /// small weight), so a benchmark has inference work of a realistic kind to compare against.</param>
+    public static string Write(string folder, bool fp16Unet = false, int? latentHeight = null, int? latentWidth = null, bool sd2Padding = true, int convChannels = 0)
     {
         Directory.CreateDirectory(Path.Combine(folder, "tokenizer"));
         File.WriteAllText(Path.Combine(folder, "tokenizer", "vocab.json"), JsonSerializer.Serialize(Vocabulary()));
@@ -56,8 +58,8 @@ public static class TinySdTurbo
         File.WriteAllText(Path.Combine(folder, "scheduler", "scheduler_config.json"),
             """{"_class_name":"EulerAncestralDiscreteScheduler","beta_start":0.00085,"beta_end":0.012,"beta_schedule":"scaled_linear","num_train_timesteps":1000,"prediction_type":"epsilon","timestep_spacing":"trailing"}""");
         Save(TextEncoder(), folder, SdTurboModels.TextEncoderFile);
-        Save(Unet(fp16Unet, latentHeight, latentWidth), folder, SdTurboModels.UnetFile);
-        Save(VaeDecoder(), folder, SdTurboModels.VaeDecoderFile);
+        Save(Unet(fp16Unet, latentHeight, latentWidth, convChannels: convChannels), folder, SdTurboModels.UnetFile);
+        Save(VaeDecoder(convChannels / 5), folder, SdTurboModels.VaeDecoderFile);
         return folder;
     }
 
@@ -78,7 +80,7 @@ public static class TinySdTurbo
     }
 
     /// <summary>out = sample/2 + W·mean(hidden), a colour per channel the prompt decides; the timestep passes at zero weight.</summary>
-    public static OnnxModelBuilder Unet(bool fp16, int? latentHeight = null, int? latentWidth = null, bool withHiddenStates = true)
+    public static OnnxModelBuilder Unet(bool fp16, int? latentHeight = null, int? latentWidth = null, bool withHiddenStates = true, int convChannels = 0)
     {
         var type = fp16 ? OnnxModelBuilder.TensorFloat16 : OnnxModelBuilder.TensorFloat;
         object h = latentHeight is { } lh ? lh : "height", w = latentWidth is { } lw ? lw : "width";
@@ -100,6 +102,10 @@ public static class TinySdTurbo
             var colour = m.Node("MatMul", [mean, m.Constant(Enumerable.Range(0, Hidden * 4).Select(i => MathF.Cos(i * 0.71f) * 0.4f).ToArray(), Hidden, 4)]);
             output = m.Node("Add", [output, m.Node("Reshape", [colour, m.Constant([-1L, 4L, 1L, 1L], 4)])]);
         }
+        if (convChannels > 0)
+        {
+            output = m.Node("Add", [output, m.Node("Mul", [Convolutions(m, F("sample"), 4, convChannels, 4), m.Constant([1e-6f], 1)])]);
+        }
         if (fp16)
         {
             m.Node("Cast", [output], "out_sample", ("to", OnnxModelBuilder.TensorFloat16));
@@ -111,14 +117,31 @@ public static class TinySdTurbo
         return m;
     }
 
-    public static OnnxModelBuilder VaeDecoder()
+    private static string Convolutions(OnnxModelBuilder m, string input, int inputs, int width, int outputs)
+    {
+        var c1 = m.Node("Relu", [m.Node("Conv", [input, Weights(m, width, inputs)], attributes: ("pads", new long[] { 1, 1, 1, 1 }))]);
+        var c2 = m.Node("Relu", [m.Node("Conv", [c1, Weights(m, width, width)], attributes: ("pads", new long[] { 1, 1, 1, 1 }))]);
+        return m.Node("Conv", [c2, Weights(m, outputs, width)], attributes: ("pads", new long[] { 1, 1, 1, 1 }));
+    }
+
+    private static string Weights(OnnxModelBuilder m, int outputs, int inputs) =>
+        m.Constant(Enumerable.Range(0, outputs * inputs * 9).Select(i => MathF.Sin(i * 0.61f) * 0.1f).ToArray(), outputs, inputs, 3, 3);
+
+    public static OnnxModelBuilder VaeDecoder(int convChannels = 0)
     {
         var m = new OnnxModelBuilder("vae_decoder")
             .Input("latent_sample", OnnxModelBuilder.TensorFloat, "batch", 4, "height", "width")
             .Output("sample", OnnxModelBuilder.TensorFloat, "batch", 3, "pixel_height", "pixel_width");
         var unscaled = m.Node("Mul", ["latent_sample", m.Constant([(float)SdTurboPipeline.VaeScaling], 1)]);
         var rgb = m.Node("Tanh", [m.Node("Conv", [unscaled, m.Constant([0.6f, 0.2f, 0f, 0.1f, 0f, 0.6f, 0.2f, 0.1f, 0.2f, 0f, 0.6f, 0.1f], 3, 4, 1, 1)])]);
-        m.Node("Resize", [rgb, "", m.Constant([1f, 1f, 8f, 8f], 4)], "sample", ("mode", "nearest"));
+        if (convChannels == 0)
+        {
+            m.Node("Resize", [rgb, "", m.Constant([1f, 1f, 8f, 8f], 4)], "sample", ("mode", "nearest"));
+            return m;
+        }
+        // The real decoder's work is at full resolution: convolutions over the upscaled picture.
+        var large = m.Node("Resize", [rgb, "", m.Constant([1f, 1f, 8f, 8f], 4)], attributes: ("mode", "nearest"));
+        m.Node("Add", [large, m.Node("Mul", [Convolutions(m, large, 3, convChannels, 3), m.Constant([1e-6f], 1)])], "sample");
         return m;
     }
 }

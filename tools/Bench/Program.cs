@@ -1,4 +1,4 @@
-// ViralForge benchmarks: scripts/bench [pickup|compose|svd|upload|dups|trends|demo|board|memory]. Each measure ends with one line
+// ViralForge benchmarks: scripts/bench [pickup|compose|svd|sdturbo|upload|dups|trends|demo|board|memory]. Each measure ends with one line
 // "BENCH <name> <value> <unit> target <op><value>".
 using ViralForge.Bench;
 
@@ -22,6 +22,10 @@ if (which is "all" or "storage")
 if (which is "all" or "svd")
 {
     SvdBench.Run(scratch);
+}
+if (which is "all" or "sdturbo")
+{
+    SdTurboBench.Run(scratch);
 }
 if (which is "all" or "upload")
 {
