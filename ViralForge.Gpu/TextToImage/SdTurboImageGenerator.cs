@@ -9,7 +9,7 @@ using ViralForge.Gpu.Svd;
 namespace ViralForge.Gpu.TextToImage;
 
 /// <summary>
-/// SD-Turbo keyframes: drawn at the export's fixed size (or portrait 512x896 where the UNet takes any),
+/// SD-Turbo or SDXL-Turbo keyframes: drawn at the export's fixed size (or portrait 512x896 where the UNet takes any),
 /// then filled to 1080x1920 by ffmpeg. Models load on first use, stay warm, and are loaded again when
 /// their files change, as SVD's are; a folder installed later is used without a restart.
 /// </summary>
@@ -36,16 +36,16 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
         {
             if (!SdTurboModels.Present(Folder))
             {
-                return new(false, "none", $"No text-to-image model in {options.Value.TextToImageModelsPath} (an SD-Turbo ONNX export: {string.Join(", ", SdTurboModels.Files)}).");
+                return new(false, "none", $"No text-to-image model in {options.Value.TextToImageModelsPath} (an SD-Turbo ONNX export: {string.Join(", ", SdTurboModels.Files)}; SDXL-Turbo adds {string.Join(", ", SdTurboModels.XlFiles)}).");
             }
             var status = provider.Status;
             return status.Usable
-                ? new(true, $"sd-turbo-onnx-{status.InUse}", $"SD-Turbo on {status.InUse} ({status.Device}).", ModelStamp())
+                ? new(true, $"sd-turbo-onnx-{status.InUse}", $"{(Directory.Exists(Path.Combine(Folder, "text_encoder_2")) ? "SDXL-Turbo" : "SD-Turbo")} on {status.InUse} ({status.Device}).", ModelStamp())
                 : new(false, "none", $"An SD-Turbo model is present, but the {status.Requested} execution provider cannot be used ({status.Detail}).");
         }
     }
 
-    private string ModelStamp() => FileStamp.Of(SdTurboModels.Files.Select(f => Path.Combine(Folder, f)));
+    private string ModelStamp() => FileStamp.Of(SdTurboModels.FilesIn(Folder).Select(f => Path.Combine(Folder, f)));
 
     public SdTurboModels Models()
     {

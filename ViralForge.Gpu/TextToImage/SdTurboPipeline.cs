@@ -16,13 +16,14 @@ namespace ViralForge.Gpu.TextToImage;
 public sealed record SdTurboImage(byte[] Planes, int Width, int Height, SvdTimings Timings);
 
 /// <summary>
-/// Text to image in 1–4 steps without guidance, as SD-Turbo is distilled to do: the prompt through the
-/// CLIP tokenizer and text encoder, seeded noise at the schedule's first sigma, Euler-ancestral steps
+/// Text to image in 1–4 steps without guidance, as SD-Turbo and SDXL-Turbo are distilled to do: the
+/// prompt through the CLIP tokenizer(s) and text encoder(s), seeded noise at the schedule's first sigma, Euler-ancestral steps
 /// on the UNet's noise (or v) prediction, then the VAE decoder. Inputs follow each model's declared
 /// element types (fp16 or fp32; an int32 or int64 prompt and timestep), so either export runs.
 /// </summary>
 public sealed class SdTurboPipeline(SdTurboModels models)
 {
+    /// <summary>SD 2's latent scaling (SDXL's is 0.13025; an export's vae_decoder/config.json says which).</summary>
     public const double VaeScaling = 0.18215;
     public const int MaxSteps = 4;
 
@@ -43,7 +44,7 @@ public sealed class SdTurboPipeline(SdTurboModels models)
         _inRun = TimeSpan.Zero;
         using var options = new RunOptions();
         using var cancel = ct.Register(() => options.Terminate = true);
-        var hidden = EncodePrompt(prompt, options, ct);
+        var (hidden, pooled) = EncodePrompt(prompt, options, ct);
 
         int h = height / 8, w = width / 8;
         var scheduler = models.Scheduler;
@@ -54,6 +55,12 @@ public sealed class SdTurboPipeline(SdTurboModels models)
         var draw = new float[latents.Length];
         var meta = models.Unet.InputMetadata;
         using var hiddenValue = OnnxTensors.Create(meta["encoder_hidden_states"], hidden.Data, hidden.Shape);
+        // SDXL's micro-conditioning: the pooled prompt, and original size, crop corner and target size.
+        using var pooledValue = pooled is null ? null : OnnxTensors.Create(meta["text_embeds"], pooled, [1, pooled.Length]);
+        using var timeIdsValue = pooled is null ? null : OnnxTensors.Create(meta["time_ids"], [height, width, 0, 0, height, width], [1, 6]);
+        string[] unetInputs = pooled is null
+            ? ["sample", "timestep", "encoder_hidden_states"]
+            : ["sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids"];
         for (var i = 0; i < steps; i++)
         {
             ct.ThrowIfCancellationRequested();
@@ -67,7 +74,8 @@ public sealed class SdTurboPipeline(SdTurboModels models)
             }
             using var sampleValue = OnnxTensors.Create(meta["sample"], input, [1, 4, h, w]);
             using var timestepValue = Timestep(meta["timestep"], timesteps[i]);
-            using var outputs = Run(models.Unet, options, ["sample", "timestep", "encoder_hidden_states"], [sampleValue, timestepValue, hiddenValue], "out_sample", ct);
+            OrtValue[] unetValues = pooled is null ? [sampleValue, timestepValue, hiddenValue] : [sampleValue, timestepValue, hiddenValue, pooledValue!, timeIdsValue!];
+            using var outputs = Run(models.Unet, options, unetInputs, unetValues, "out_sample", ct);
             var prediction = OnnxTensors.ToFloats(outputs[0]);
 
             // Euler ancestral: step to σ_down along the denoised direction, then add σ_up of fresh noise.
@@ -84,7 +92,7 @@ public sealed class SdTurboPipeline(SdTurboModels models)
 
         for (var k = 0; k < latents.Length; k++)
         {
-            latents[k] = (float)(latents[k] / VaeScaling);
+            latents[k] = (float)(latents[k] / models.VaeScaling);
         }
         using var latentValue = OnnxTensors.Create(models.VaeDecoder.InputMetadata["latent_sample"], latents, [1, 4, h, w]);
         using var decoded = Run(models.VaeDecoder, options, ["latent_sample"], [latentValue], "sample", ct);
@@ -137,15 +145,39 @@ public sealed class SdTurboPipeline(SdTurboModels models)
         return bytes;
     }
 
-    private (float[] Data, long[] Shape) EncodePrompt(string prompt, RunOptions options, CancellationToken ct)
+    /// <summary>
+    /// The prompt's states for the UNet: SD 2's text encoder output; for SDXL both encoders' next-to-last
+    /// layers side by side, and the second encoder's pooled projection.
+    /// </summary>
+    private ((float[] Data, long[] Shape) Hidden, float[]? Pooled) EncodePrompt(string prompt, RunOptions options, CancellationToken ct)
     {
-        var ids = models.Tokenizer.Encode(prompt);
-        var input = models.TextEncoder.InputMetadata["input_ids"];
+        var (first, _) = Encode(models.TextEncoder, models.Tokenizer, models.HiddenOutput, null, prompt, options, ct);
+        if (models.TextEncoder2 is not { } second)
+        {
+            return (first, null);
+        }
+        var (other, pooled) = Encode(second, models.Tokenizer2!, models.Hidden2Output!, "text_embeds", prompt, options, ct);
+        int tokens = (int)first.Shape[1], a = (int)first.Shape[2], b = (int)other.Shape[2];
+        var joined = new float[tokens * (a + b)];
+        for (var t = 0; t < tokens; t++)
+        {
+            first.Data.AsSpan(t * a, a).CopyTo(joined.AsSpan(t * (a + b)));
+            other.Data.AsSpan(t * b, b).CopyTo(joined.AsSpan(t * (a + b) + a));
+        }
+        return ((joined, [1, tokens, a + b]), pooled);
+    }
+
+    private ((float[] Data, long[] Shape) Hidden, float[]? Pooled) Encode(
+        InferenceSession encoder, ClipTokenizer tokenizer, string hiddenOutput, string? pooledOutput, string prompt, RunOptions options, CancellationToken ct)
+    {
+        var ids = tokenizer.Encode(prompt);
+        var input = encoder.InputMetadata["input_ids"];
         using var idsValue = input.ElementDataType == TensorElementType.Int64
             ? OrtValue.CreateTensorValueFromMemory(ids.Select(i => (long)i).ToArray(), [1, ids.Length])
             : OrtValue.CreateTensorValueFromMemory(ids, [1, ids.Length]);
-        using var outputs = Run(models.TextEncoder, options, ["input_ids"], [idsValue], "last_hidden_state", ct);
-        return (OnnxTensors.ToFloats(outputs[0]), outputs[0].GetTensorTypeAndShape().Shape);
+        string[] outputNames = pooledOutput is null ? [hiddenOutput] : [hiddenOutput, pooledOutput];
+        using var outputs = OnnxCall.Run(() => encoder.Run(options, ["input_ids"], [idsValue], outputNames), ct, t => _inRun += t);
+        return ((OnnxTensors.ToFloats(outputs[0]), outputs[0].GetTensorTypeAndShape().Shape), pooledOutput is null ? null : OnnxTensors.ToFloats(outputs[1]));
     }
 
     /// <summary>The timestep as the UNet declares it: int64 or float, a scalar or one per batch item.</summary>

@@ -79,16 +79,38 @@ public sealed class SdTurboTests
     }
 
     [Fact]
-    public void A_model_of_another_signature_or_an_sdxl_export_is_refused_in_words()
+    public void An_sdxl_turbo_export_is_conditioned_on_both_encoders_next_to_last_layers_and_its_pooled_prompt()
+    {
+        var folder = TinySdTurbo.WriteXl(TestEnvironment.NewFolder("turbo-xl"));
+        Assert.True(SdTurboModels.Present(folder));
+        using var models = new SdTurboModels(folder, Provider().CreateSessionOptions);
+        Assert.True(models.IsXl);
+        Assert.Equal(("hidden_states.1", "hidden_states.1"), (models.HiddenOutput, models.Hidden2Output));
+        Assert.Equal(0.13025, models.VaeScaling);
+        var pipeline = new SdTurboPipeline(models);
+        var first = pipeline.Generate("a photo of a cat", 5, 2, 64, 64, CancellationToken.None).Planes.ToArray();
+        var again = pipeline.Generate("a photo of a cat", 5, 2, 64, 64, CancellationToken.None).Planes.ToArray();
+        var otherPrompt = pipeline.Generate("a cat", 5, 2, 64, 64, CancellationToken.None).Planes.ToArray();
+        Assert.Equal(first, again);
+        Assert.NotEqual(first, otherPrompt);
+
+        // Without its layers' hidden states the export cannot condition SDXL, and says so.
+        var bare = TinySdTurbo.WriteXl(TestEnvironment.NewFolder("turbo-xl-bare"), withLayers: false);
+        Assert.Contains("hidden states", Assert.Throws<InvalidDataException>(() => new SdTurboModels(bare, Provider().CreateSessionOptions)).Message);
+    }
+
+    [Fact]
+    public void A_model_of_another_signature_is_refused_in_words()
     {
         var folder = TinySdTurbo.Write(TestEnvironment.NewFolder("turbo-wrong"));
         TinySdTurbo.Unet(false, withHiddenStates: false).Save(Path.Combine(folder, SdTurboModels.UnetFile));
         var wrong = Assert.Throws<InvalidDataException>(() => new SdTurboModels(folder, Provider().CreateSessionOptions));
         Assert.Contains("unet/model.onnx lacks encoder_hidden_states; it is not an SD-Turbo unet export", wrong.Message);
 
-        var sdxl = TinySdTurbo.Write(TestEnvironment.NewFolder("turbo-sdxl"));
-        Directory.CreateDirectory(Path.Combine(sdxl, "text_encoder_2"));
-        Assert.Contains("SDXL", Assert.Throws<InvalidDataException>(() => new SdTurboModels(sdxl, Provider().CreateSessionOptions)).Message);
+        // An SD 2 UNet beside SDXL's second encoder lacks SDXL's conditioning inputs.
+        var mixed = TinySdTurbo.WriteXl(TestEnvironment.NewFolder("turbo-mixed"));
+        TinySdTurbo.Unet(false).Save(Path.Combine(mixed, SdTurboModels.UnetFile));
+        Assert.Contains("lacks text_embeds, time_ids; it is not an SDXL-Turbo unet export", Assert.Throws<InvalidDataException>(() => new SdTurboModels(mixed, Provider().CreateSessionOptions)).Message);
     }
 
     [Fact]

@@ -63,6 +63,74 @@ public static class TinySdTurbo
         return folder;
     }
 
+    /// <summary>
+    /// SDXL-Turbo's layout: a second tokenizer and text encoder (outputs text_embeds and hidden_states.0–2 of
+    /// 1280; the first encoder's of 768, with an int64 prompt), a UNet that also takes text_embeds and
+    /// time_ids (and a float timestep), and the decoder's scaling factor in vae_decoder/config.json.
+    /// </summary>
+    public static string WriteXl(string folder, bool withLayers = true)
+    {
+        Write(folder);
+        Directory.CreateDirectory(Path.Combine(folder, "tokenizer_2"));
+        foreach (var file in new[] { "vocab.json", "merges.txt", "special_tokens_map.json" })
+        {
+            File.Copy(Path.Combine(folder, "tokenizer", file), Path.Combine(folder, "tokenizer_2", file), overwrite: true);
+        }
+        Save(XlTextEncoder(768, pooled: false, withLayers), folder, SdTurboModels.TextEncoderFile);
+        Save(XlTextEncoder(1280, pooled: true, withLayers), folder, SdTurboModels.TextEncoder2File);
+        Save(XlUnet(), folder, SdTurboModels.UnetFile);
+        File.WriteAllText(Path.Combine(folder, "vae_decoder", "config.json"), """{"_class_name":"AutoencoderKL","scaling_factor":0.13025}""");
+        return folder;
+    }
+
+    private static OnnxModelBuilder XlTextEncoder(int width, bool pooled, bool withLayers)
+    {
+        var m = new OnnxModelBuilder("text_encoder")
+            .Input("input_ids", OnnxModelBuilder.TensorInt64, "batch", 77)
+            .Output("last_hidden_state", OnnxModelBuilder.TensorFloat, "batch", 77, width);
+        if (pooled)
+        {
+            m.Output("text_embeds", OnnxModelBuilder.TensorFloat, "batch", 1280);
+        }
+        var table = m.Constant(Enumerable.Range(0, 72 * width).Select(i => MathF.Sin(i * 0.017f + (i / width) * 0.9f)).ToArray(), 72, width);
+        var states = m.Node("Gather", [table, "input_ids"], attributes: ("axis", 0L));
+        var layer1 = m.Node("Mul", [states, m.Constant([0.5f], 1)]);
+        var layer2 = m.Node("Mul", [states, m.Constant([0.25f], 1)]);
+        if (withLayers)
+        {
+            m.Output("hidden_states.0", OnnxModelBuilder.TensorFloat, "batch", 77, width)
+                .Output("hidden_states.1", OnnxModelBuilder.TensorFloat, "batch", 77, width)
+                .Output("hidden_states.2", OnnxModelBuilder.TensorFloat, "batch", 77, width);
+            m.Node("Identity", [states], "hidden_states.0");
+            m.Node("Identity", [layer1], "hidden_states.1");
+            m.Node("Identity", [layer2], "hidden_states.2");
+        }
+        m.Node("Identity", [layer2], "last_hidden_state");
+        if (pooled)
+        {
+            m.Node("ReduceMean", [layer2], "text_embeds", ("axes", new long[] { 1 }), ("keepdims", 0L));
+        }
+        return m;
+    }
+
+    private static OnnxModelBuilder XlUnet()
+    {
+        var m = new OnnxModelBuilder("unet")
+            .Input("sample", OnnxModelBuilder.TensorFloat, "batch", 4, "height", "width")
+            .Input("timestep", OnnxModelBuilder.TensorFloat, 1)
+            .Input("encoder_hidden_states", OnnxModelBuilder.TensorFloat, "batch", 77, 2048)
+            .Input("text_embeds", OnnxModelBuilder.TensorFloat, "batch", 1280)
+            .Input("time_ids", OnnxModelBuilder.TensorFloat, "batch", 6)
+            .Output("out_sample", OnnxModelBuilder.TensorFloat, "batch", 4, "height", "width");
+        var half = m.Node("Mul", ["sample", m.Constant([0.5f], 1)]);
+        var mean = m.Node("ReduceMean", ["encoder_hidden_states"], attributes: [("axes", new long[] { 1 }), ("keepdims", 0L)]);
+        var conditioning = m.Node("Concat", [mean, "text_embeds", "time_ids"], attributes: ("axis", 1L));
+        var colour = m.Node("MatMul", [conditioning, m.Constant(Enumerable.Range(0, (2048 + 1280 + 6) * 4).Select(i => MathF.Cos(i * 0.53f) * (i >= (2048 + 1280) * 4 ? 0.001f : 0.3f)).ToArray(), 2048 + 1280 + 6, 4)]);
+        var time = m.Node("Mul", ["timestep", m.Constant([0f], 1)]);
+        m.Node("Add", [m.Node("Add", [half, time]), m.Node("Reshape", [colour, m.Constant([-1L, 4L, 1L, 1L], 4)])], "out_sample");
+        return m;
+    }
+
     private static void Save(OnnxModelBuilder model, string folder, string file)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(folder, file))!);
