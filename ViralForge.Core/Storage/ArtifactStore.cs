@@ -89,7 +89,9 @@ public sealed class ArtifactStore(IOptions<StorageOptions> options, IArtifactBac
             {
                 File.Move(temp, target, overwrite: true);
             }
-            if (backend.IsRemote && !await backend.ExistsAsync(key, ct))
+            // An object of another size under this address is what a worker killed mid-upload left
+            // behind: stored again, or every later reader would find it corrupt.
+            if (backend.IsRemote && await backend.LengthAsync(key, ct) != bytes)
             {
                 // The local file stays as this machine's copy: the next stage here reads it without a fetch.
                 await backend.PutAsync(key, target, contentType, ct);

@@ -20,6 +20,9 @@ public interface IArtifactBackend
 
     Task<bool> ExistsAsync(string key, CancellationToken ct);
 
+    /// <summary>The stored object's size, or null when it is not stored.</summary>
+    Task<long?> LengthAsync(string key, CancellationToken ct);
+
     /// <summary>Writes the object's bytes to <paramref name="targetFile"/>; throws <see cref="FileNotFoundException"/> when it is not stored.</summary>
     Task FetchAsync(string key, string targetFile, CancellationToken ct);
 

@@ -16,6 +16,9 @@ public sealed class LocalArtifactBackend(string root) : IArtifactBackend
 
     public Task<bool> ExistsAsync(string key, CancellationToken ct) => Task.FromResult(File.Exists(ArtifactStore.PathUnder(Root, key)));
 
+    public Task<long?> LengthAsync(string key, CancellationToken ct) =>
+        Task.FromResult(new FileInfo(ArtifactStore.PathUnder(Root, key)) is { Exists: true } file ? file.Length : (long?)null);
+
     public Task FetchAsync(string key, string targetFile, CancellationToken ct)
     {
         var path = ArtifactStore.PathUnder(Root, key);

@@ -156,6 +156,19 @@ public sealed class S3ArtifactBackend : IArtifactBackend, IDisposable
         }
     }
 
+    public Task<long?> LengthAsync(string key, CancellationToken ct) =>
+        CallAsync($"looking up {key}", async () =>
+        {
+            try
+            {
+                return (long?)(await _client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _options.Bucket, Key = key }, ct)).ContentLength;
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, ct);
+
     public Task<bool> ExistsAsync(string key, CancellationToken ct) =>
         CallAsync($"looking up {key}", async () =>
         {

@@ -73,6 +73,14 @@ public sealed class S3StoreTests
         Assert.Contains("does not match its hash", corrupt.Message);
         Assert.False(File.Exists(fresh.PathFor(first.StoreKey)));
 
+        // A short object is what a worker killed mid-upload leaves: the worker that redoes the run stores
+        // the file whole again instead of trusting the address, and it then reads back checked.
+        var redone = await fresh.CommitAsync(videoId, "clip", small, "video/mp4", CancellationToken.None);
+        Assert.Equal(first.StoreKey, redone.StoreKey);
+        Assert.Equal(first.Bytes, (await raw.GetObjectMetadataAsync(LoopbackS3.Bucket, first.StoreKey)).ContentLength);
+        var reader = new ArtifactStore(Options.Create(new StorageOptions { CachePath = Path.Combine(folder, "cache4"), WorkPath = Path.Combine(folder, "work4"), Backend = "s3" }), backend);
+        Assert.Equal(first.Sha256, Sha(await reader.LocalPathAsync(first.StoreKey, CancellationToken.None)));
+
         // Listing and deleting, this machine's copy included.
         var listed = new List<string>();
         await foreach (var item in backend.ListAsync(CancellationToken.None))
