@@ -18,14 +18,12 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
     public const int DefaultWidth = 576;
     public const int DefaultHeight = 1024;
 
-    private readonly Lock _gate = new();
-    private SvdModels? _models;
+    private readonly WarmModels<SvdModels> _models = new("SVD", log);
     private SvdPipeline? _pipeline;
-    private string? _loadedStamp;
 
     public string Folder => Path.GetFullPath(options.Value.SvdModelsPath);
 
-    public SvdModels? Loaded => _models;
+    public SvdModels? Loaded => _models.Loaded;
 
     public SvdTimings? LastTimings { get; private set; }
 
@@ -47,28 +45,11 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
     private string ModelStamp() => FileStamp.Of(SvdModels.Files.Select(f => Path.Combine(Folder, f)));
 
     /// <summary>The warm models; replaced models are loaded again (clips run one at a time, so none is in use then).</summary>
-    public SvdModels Models()
+    public SvdModels Models() => _models.Get(Folder, ModelStamp(), () => new SvdModels(Folder, provider.CreateSessionOptions), () =>
     {
-        lock (_gate)
-        {
-            var stamp = ModelStamp();
-            if (_models is not null && stamp != _loadedStamp)
-            {
-                log.LogInformation("SVD model files in {Folder} changed; loading them again.", Folder);
-                _pipeline?.Dispose();
-                _pipeline = null;
-                _models.Dispose();
-                _models = null;
-            }
-            if (_models is null)
-            {
-                _models = new SvdModels(Folder, provider.CreateSessionOptions);
-                _loadedStamp = stamp;
-                log.LogInformation("SVD models loaded from {Folder} on {Provider}.", Folder, provider.Status.InUse);
-            }
-            return _models;
-        }
-    }
+        _pipeline?.Dispose();
+        _pipeline = null;
+    });
 
     public async Task GenerateAsync(VideoDiffusionRequest request, IProgress<int> stepDone, CancellationToken ct)
     {
@@ -138,6 +119,6 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
     public void Dispose()
     {
         _pipeline?.Dispose();
-        _models?.Dispose();
+        _models.Dispose();
     }
 }

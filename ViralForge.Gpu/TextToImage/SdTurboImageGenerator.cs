@@ -19,14 +19,12 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
     public const int DefaultWidth = 512;
     public const int DefaultHeight = 896;
 
-    private readonly Lock _gate = new();
-    private SdTurboModels? _models;
+    private readonly WarmModels<SdTurboModels> _models = new("Text-to-image", log);
     private SdTurboPipeline? _pipeline;
-    private string? _loadedStamp;
 
     public string Folder => Path.GetFullPath(options.Value.TextToImageModelsPath);
 
-    public SdTurboModels? Loaded => _models;
+    public SdTurboModels? Loaded => _models.Loaded;
 
     public SvdTimings? LastTimings { get; private set; }
 
@@ -47,27 +45,7 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
 
     private string ModelStamp() => FileStamp.Of(SdTurboModels.FilesIn(Folder).Select(f => Path.Combine(Folder, f)));
 
-    public SdTurboModels Models()
-    {
-        lock (_gate)
-        {
-            var stamp = ModelStamp();
-            if (_models is not null && stamp != _loadedStamp)
-            {
-                log.LogInformation("Text-to-image model files in {Folder} changed; loading them again.", Folder);
-                _pipeline = null;
-                _models.Dispose();
-                _models = null;
-            }
-            if (_models is null)
-            {
-                _models = new SdTurboModels(Folder, provider.CreateSessionOptions);
-                _loadedStamp = stamp;
-                log.LogInformation("SD-Turbo loaded from {Folder} on {Provider}.", Folder, provider.Status.InUse);
-            }
-            return _models;
-        }
-    }
+    public SdTurboModels Models() => _models.Get(Folder, ModelStamp(), () => new SdTurboModels(Folder, provider.CreateSessionOptions), () => _pipeline = null);
 
     public async Task GenerateAsync(TextToImageRequest request, CancellationToken ct)
     {
@@ -104,5 +82,5 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
         File.Delete(raw);
     }
 
-    public void Dispose() => _models?.Dispose();
+    public void Dispose() => _models.Dispose();
 }
