@@ -41,6 +41,20 @@ public sealed class SdTurboTests
     }
 
     [Fact]
+    public void Known_clip_ids_come_out_for_a_sample_prompt()
+    {
+        // CLIP's published ids for "a photo of a cat": start 49406, a 320, photo 1125, of 539, cat 2368, end 49407.
+        // The vocabulary holds those entries at their real ids, the merges the pairs that build them.
+        var vocab = new Dictionary<string, int>
+        {
+            ["<|startoftext|>"] = 49406, ["<|endoftext|>"] = 49407, ["a</w>"] = 320, ["photo</w>"] = 1125, ["of</w>"] = 539, ["cat</w>"] = 2368,
+        };
+        string[] merges = ["p h", "o t", "ph ot", "phot o</w>", "o f</w>", "c a", "ca t</w>"];
+        var tokenizer = new ClipTokenizer(JsonSerializer.Serialize(vocab), "#version: 0.2\n" + string.Join('\n', merges));
+        Assert.Equal([49406, 320, 1125, 539, 320, 2368, 49407, 49407], tokenizer.Encode("a photo of a cat")[..8]);
+    }
+
+    [Fact]
     public void The_schedule_is_sd_turbos_trailing_euler_ancestral()
     {
         var scheduler = TurboScheduler.Load(Path.Combine(TinySdTurbo.Write(TestEnvironment.NewFolder("turbo-schedule")), "scheduler", "scheduler_config.json"));

@@ -53,7 +53,7 @@ public sealed class GeneratedKeyframes(ITextToImage model, IGpuSlot gpu)
                     ["seed"] = seed + k,
                     ["steps"] = steps,
                     ["chosen"] = k == 0,
-                    ["chosenBy"] = "first",
+                    ["chosenBy"] = "first seed",
                 };
                 files.Add(new ProducedFile($"{Stock.StockPhotoKeyframes.CandidatePrefix}{k + 1}", output, "image/png", info.ToJsonString()));
                 if (k == 0)
