@@ -150,7 +150,9 @@ public static class StudioInitializer
             var connection = await dataSource.OpenConnectionAsync(ct);
             try
             {
-                await using var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock(({Key}))", connection);
+                // Waits as long as another studio's first start takes (migrating and seeding on a loaded
+                // machine can pass the 30 s default and crashed the waiter); the lock dies with its holder.
+                await using var take = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock(({Key}))", connection) { CommandTimeout = 0 };
                 await take.ExecuteNonQueryAsync(ct);
                 return new SetupLock(connection);
             }
