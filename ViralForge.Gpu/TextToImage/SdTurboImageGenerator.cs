@@ -38,7 +38,7 @@ public sealed class SdTurboImageGenerator(IOptions<GpuOptions> options, OnnxProv
             }
             var status = provider.Status;
             return status.Usable
-                ? new(true, $"sd-turbo-onnx-{status.InUse}", $"{(Directory.Exists(Path.Combine(Folder, "text_encoder_2")) ? "SDXL-Turbo" : "SD-Turbo")} on {status.InUse} ({status.Device}).", ModelStamp())
+                ? new(true, $"sd-turbo-onnx-{status.InUse}", $"{(SdTurboModels.IsXlFolder(Folder) ? "SDXL-Turbo" : "SD-Turbo")} on {status.InUse} ({status.Device}).", ModelStamp())
                 : new(false, "none", $"An SD-Turbo model is present, but the {status.Requested} execution provider cannot be used ({status.Detail}).");
         }
     }

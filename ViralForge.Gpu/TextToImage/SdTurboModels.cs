@@ -85,7 +85,7 @@ public sealed class SdTurboModels : IDisposable
 
     private string[] ModelFiles => IsXl ? [TextEncoderFile, UnetFile, VaeDecoderFile, TextEncoder2File] : [TextEncoderFile, UnetFile, VaeDecoderFile];
 
-    private static bool IsXlFolder(string folder) => Directory.Exists(Path.Combine(folder, "text_encoder_2"));
+    public static bool IsXlFolder(string folder) => Directory.Exists(Path.Combine(folder, "text_encoder_2"));
 
     /// <summary>Every file the export in <paramref name="folder"/> needs (SDXL's two more).</summary>
     public static IEnumerable<string> FilesIn(string folder) => IsXlFolder(folder) ? [.. Files, .. XlFiles] : Files;
