@@ -17,8 +17,9 @@ COPY . .
 RUN dotnet publish ViralForge.Web/ViralForge.Web.csproj -c Release -o /app
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime-cpu
+# libgomp1: whisper.cpp's CPU backend (Whisper word alignment, decision 0017) is built with OpenMP.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core curl \
+ && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core libgomp1 curl \
  && rm -rf /var/lib/apt/lists/* \
  && mkdir -p /data && chown app /data
 # Forced alignment of word times (decision 0015) uses the 5-prealpha pocketsphinx_batch; where the
@@ -33,7 +34,7 @@ FROM ${CUDA_IMAGE} AS runtime-gpu
 COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet
 # Ubuntu's ffmpeg loads NVENC from the driver the toolkit mounts ("video" capability).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core curl ca-certificates libicu74 \
+ && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core libgomp1 curl ca-certificates libicu74 \
  && rm -rf /var/lib/apt/lists/* \
  && ln -s /usr/share/dotnet/dotnet /usr/bin/dotnet \
  && useradd --system --create-home app \

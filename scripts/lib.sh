@@ -10,7 +10,7 @@ die() { printf '\033[1;31m[viralforge]\033[0m %s\n' "$*" >&2; exit 1; }
 
 # Debian packages the studio needs at run time (and chromium for the browser tests).
 vf_install_packages() {
-  local wanted=(ffmpeg espeak-ng pocketsphinx pocketsphinx-en-us fonts-dejavu-core postgresql "$@")
+  local wanted=(ffmpeg espeak-ng pocketsphinx pocketsphinx-en-us libgomp1 fonts-dejavu-core postgresql "$@")
   local missing=()
   for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

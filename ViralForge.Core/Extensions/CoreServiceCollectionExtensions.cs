@@ -108,7 +108,9 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<CandidateChoices>();
         services.AddSingleton<IStageHandler, NarrationStage>();
         services.AddOptions<Narration.Alignment.AlignmentOptions>().Bind(configuration.GetSection(Narration.Alignment.AlignmentOptions.Section));
-        services.AddSingleton<Narration.Alignment.IWordAligner, Narration.Alignment.PocketSphinxAligner>();
+        services.AddSingleton<Narration.Alignment.PocketSphinxAligner>();
+        services.AddSingleton<Narration.Alignment.WhisperAligner>();
+        services.AddSingleton<Narration.Alignment.IWordAligner, Narration.Alignment.WordAligners>();
         services.AddSingleton<ISpeechEngine, EspeakSpeechEngine>();
         services.AddOptions<SpeechEndpointOptions>().Bind(configuration.GetSection(SpeechEndpointOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<ISpeechEngine, SpeechEndpointEngine>();

@@ -144,8 +144,7 @@ public sealed class NarrationStage(
             };
             if (spoken.Estimated)
             {
-                info["timingsNote"] = aligner.Unavailable
-                    ?? (aligner.Handles(language) ? "the sound did not fit the text closely enough to align" : $"the aligner has no model for '{language}'");
+                info["timingsNote"] = aligner.WhyEstimated(language);
             }
             files.Add(new ProducedFile($"{CandidatePrefix}{k + 1}", output, "audio/wav", info.ToJsonString()));
             if (k == best)

@@ -196,6 +196,9 @@ public sealed class StudioBrowserTests
         await using var session = await BrowserSession.LogInAsync(studio);
         var page = session.Page;
         await session.OpenAsync("admin/pronunciations");
+        // The admin sees which aligners time the captions of voices without word times.
+        await Assertions.Expect(page.Locator("[data-testid=aligners]")).ToContainTextAsync("pocketsphinx (English): ready");
+        await Assertions.Expect(page.Locator("[data-testid=aligners]")).ToContainTextAsync("No Whisper model is configured");
 
         await page.Locator("input[data-testid=term], [data-testid=term] input").FillAsync("GIF");
         await page.Locator("input[data-testid=says-as], [data-testid=says-as] input").FillAsync("jif");

@@ -23,6 +23,8 @@ public sealed class WordAlignmentTests(ITestOutputHelper output)
         "Honey never spoils: archaeologists found edible honey in ancient Egyptian tombs.",
         "A GIF loops forever, but your attention span doesn't.",
         "Bananas are berries, yet strawberries are not — botany is strange!",
+        // Pruned to no path at all with the beams once used.
+        "The quick brown fox jumps over lazy dogs.",
     ];
 
     [Fact]

@@ -19,8 +19,9 @@ public sealed class PocketSphinxAligner(IOptions<AlignmentOptions> options, ILog
     private const double FrameSeconds = 0.01;
     private const int MaxAlternatives = 4;
     // Wide beams: the path is fixed by the grammar, so searching wide costs little and keeps synthetic
-    // voices (far from the model's training speech) from being pruned away.
-    private const string Beam = "1e-80";
+    // voices (far from the model's training speech) from being pruned away. At 1e-80 "The quick brown
+    // fox jumps over lazy dogs." in espeak-ng's voice was pruned to no path at all (1e-100 found it).
+    private const string Beam = "1e-150";
 
     private readonly AlignmentOptions _options = options.Value;
     private readonly SemaphoreSlim _loading = new(1, 1);
@@ -49,6 +50,11 @@ public sealed class PocketSphinxAligner(IOptions<AlignmentOptions> options, ILog
         var l = language.Trim().ToLowerInvariant();
         return l == "en" || l.StartsWith("en-", StringComparison.Ordinal);
     }
+
+    public string WhyEstimated(string language) =>
+        Unavailable ?? (Handles(language)
+            ? "the sound did not fit the text closely enough to align"
+            : $"pocketsphinx has an English model only; '{language}' needs a multilingual Whisper model (Narration:Alignment:WhisperModelPath)");
 
     public async Task<IReadOnlyList<WordTiming>?> AlignAsync(RewrittenText text, SpokenText spoken, string language, CancellationToken ct)
     {
