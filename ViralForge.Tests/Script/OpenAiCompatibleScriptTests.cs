@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using ViralForge.Core.Outside;
 using ViralForge.Core.Script;
 using ViralForge.Core.Script.Models;
 using ViralForge.Tests.Infrastructure;
@@ -120,6 +121,26 @@ public sealed class OpenAiCompatibleScriptTests
         Assert.Equal(3, server.Requests.Count);
         Assert.Contains("HTTP 429", error.Message);
         Assert.DoesNotContain("sk-test-secret", error.ToString());
+    }
+
+    [Fact]
+    public async Task A_failing_endpoint_opens_the_shared_circuit_and_later_calls_wait_without_reaching_it()
+    {
+        await using var server = new LoopbackChatServer { Otherwise = new Status(503) };
+        // Two failures in a row open the host's circuit for every worker sharing the database.
+        var outside = new OutsideOptions { BreakAfterFailures = 2, BreakSeconds = 120, MaxWaitSeconds = 1 };
+        using var host = await ScriptModelHost.CreateAsync(ScriptModelHost.Endpoint(server, httpRetries: 3), outside);
+
+        var error = await Assert.ThrowsAsync<ScriptModelUnavailableException>(() => host.Writer.WriteAsync(Request, null, null, CancellationToken.None));
+
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Contains("held back", error.Message);
+        Assert.DoesNotContain("sk-test-secret", error.ToString());
+
+        // The next call, from any worker on the same database, is held back before it reaches the endpoint.
+        var again = await Assert.ThrowsAsync<ScriptModelUnavailableException>(() => host.Writer.WriteAsync(Request, null, null, CancellationToken.None));
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Contains("held back", again.Message);
     }
 
     [Fact]

@@ -3,7 +3,9 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Data;
+using Npgsql;
 using ViralForge.Core.Extensions;
+using ViralForge.Core.Outside;
 using ViralForge.Core.Script;
 using ViralForge.Core.Script.Models;
 using ViralForge.Core.Script.Prompts;
@@ -15,12 +17,18 @@ namespace ViralForge.Tests.Script;
 public sealed class ScriptModelHost : IDisposable
 {
     private readonly ScriptModels _models;
+    private readonly NpgsqlDataSource _source;
 
-    private ScriptModelHost(IDbContextFactory<ViralForgeDbContext> db, ScriptModelOptions options)
+    private ScriptModelHost(IDbContextFactory<ViralForgeDbContext> db, ScriptModelOptions options, OutsideOptions? outside)
     {
         Db = db;
         Prompts = new PromptLibrary(db);
-        _models = new ScriptModels(Options.Create(options), NullLoggerFactory.Instance);
+        using (var context = db.CreateDbContext())
+        {
+            _source = NpgsqlDataSource.Create(context.Database.GetConnectionString()!);
+        }
+        Limiter = new HostRateLimiter(_source, Options.Create(outside ?? new OutsideOptions()), TimeProvider.System, NullLogger<HostRateLimiter>.Instance);
+        _models = new ScriptModels(Options.Create(options), NullLoggerFactory.Instance, Limiter);
         Writer = new ScriptWriter(_models, Prompts, Options.Create(options), NullLogger<ScriptWriter>.Instance);
     }
 
@@ -28,9 +36,12 @@ public sealed class ScriptModelHost : IDisposable
     public PromptLibrary Prompts { get; }
     public ScriptWriter Writer { get; }
 
-    public static async Task<ScriptModelHost> CreateAsync(ScriptModelOptions options)
+    /// <summary>The studio's shared per-host limiter, on this host's database.</summary>
+    public HostRateLimiter Limiter { get; }
+
+    public static async Task<ScriptModelHost> CreateAsync(ScriptModelOptions options, OutsideOptions? outside = null)
     {
-        var host = new ScriptModelHost(await TestEnvironment.CreateMigratedDatabaseAsync("script"), options);
+        var host = new ScriptModelHost(await TestEnvironment.CreateMigratedDatabaseAsync("script"), options, outside);
         await host.Prompts.EnsureDefaultsAsync(CancellationToken.None);
         return host;
     }
@@ -60,5 +71,9 @@ public sealed class ScriptModelHost : IDisposable
         CallToAction = "Follow for more ocean facts.",
     };
 
-    public void Dispose() => _models.Dispose();
+    public void Dispose()
+    {
+        _models.Dispose();
+        _source.Dispose();
+    }
 }

@@ -14,7 +14,8 @@ namespace ViralForge.Core.Script.Models;
 /// <summary>
 /// Any server speaking OpenAI's /v1/chat/completions (Ollama, vLLM, llama.cpp server…), through
 /// Microsoft.Extensions.AI with the script's JSON schema as structured output. Load refusals (429,
-/// 5xx) and timeouts are retried with backoff, honouring Retry-After.
+/// 5xx) and timeouts are retried with backoff, honouring Retry-After; every try goes through the
+/// shared per-host limiter, so a hosted endpoint's limits and an open circuit hold for all workers.
 /// </summary>
 public sealed class OpenAiCompatibleScriptModel : IScriptModel, IDisposable
 {
@@ -23,7 +24,7 @@ public sealed class OpenAiCompatibleScriptModel : IScriptModel, IDisposable
     private readonly IChatClient _chat;
     private readonly ScriptModelOptions _options;
 
-    public OpenAiCompatibleScriptModel(IOptions<ScriptModelOptions> options)
+    public OpenAiCompatibleScriptModel(IOptions<ScriptModelOptions> options, Outside.HostRateLimiter limiter)
     {
         _options = options.Value;
         if (!Uri.TryCreate(_options.Endpoint, UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("http" or "https"))
@@ -35,7 +36,10 @@ public sealed class OpenAiCompatibleScriptModel : IScriptModel, IDisposable
             throw new ScriptModelConfigurationException("Script:Model must name the model the endpoint serves (for Ollama, e.g. llama3.1:8b).");
         }
         Name = _options.Model;
-        _http = new HttpClient(new ResilienceHandler(BuildResilience(_options)) { InnerHandler = new SocketsHttpHandler() })
+        _http = new HttpClient(new ResilienceHandler(BuildResilience(_options))
+        {
+            InnerHandler = new Outside.HostRateLimitHandler(limiter) { InnerHandler = new SocketsHttpHandler() },
+        })
         {
             Timeout = Timeout.InfiniteTimeSpan,
         };

@@ -8,7 +8,7 @@ public sealed class ScriptModels : IDisposable
 {
     private readonly Lazy<(IScriptModel? Model, string Problem)> _model;
 
-    public ScriptModels(IOptions<ScriptModelOptions> options, ILoggerFactory logs)
+    public ScriptModels(IOptions<ScriptModelOptions> options, ILoggerFactory logs, Outside.HostRateLimiter limiter)
     {
         var o = options.Value;
         _model = new Lazy<(IScriptModel?, string)>(() =>
@@ -18,7 +18,7 @@ public sealed class ScriptModels : IDisposable
                 return o.EffectiveProvider switch
                 {
                     "llama" => (new LlamaScriptModel(options, logs.CreateLogger<LlamaScriptModel>()), ""),
-                    "openai" => (new OpenAiCompatibleScriptModel(options), ""),
+                    "openai" => (new OpenAiCompatibleScriptModel(options, limiter), ""),
                     _ => (null, "No script model is configured (set Script:ModelPath to a GGUF file, or Script:Endpoint and Script:Model for an OpenAI-compatible server). Write the script by hand instead."),
                 };
             }
