@@ -10,8 +10,11 @@ namespace ViralForge.Core.Pipeline;
 
 public class PipelineCommandException(string message) : Exception(message);
 
-/// <summary>What people (through the UI or the API) can do to the pipeline.</summary>
-public sealed class PipelineCommands(
+/// <summary>
+/// What people (through the UI or the API) can do to the pipeline: start videos, edit drafts, retry a
+/// stage or scene, choose a candidate; review decisions and archiving live in the other parts.
+/// </summary>
+public sealed partial class PipelineCommands(
     IDbContextFactory<ViralForgeDbContext> dbFactory,
     PipelineScheduler scheduler,
     StageEnqueuer enqueuer,
@@ -256,125 +259,6 @@ public sealed class PipelineCommands(
         return await RerunAsync(videoId, stage, scene, new JsonObject { ["pick"] = candidateId.ToString(), ["pickedBy"] = actor }, actor, ct);
     }
 
-    /// <summary>
-    /// A reviewer's approval: the video's publications are planned (chosen or default channels, at the
-    /// next free slot, a chosen time, or now) in the same transaction, and the Publish stage (the gate) starts.
-    /// </summary>
-    public async Task ApproveAsync(Guid videoId, StudioActor by, Publishing.PublishPlan? plan, CancellationToken ct)
-    {
-        var reviewer = by.Require(Roles.Reviewer);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var video = EnsureActive(await PipelineScheduler.LockVideoAsync(db, videoId, ct));
-        var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
-        if (HeldByGate(live) is { } held)
-        {
-            await DecideHeldAsync(db, video, live, held, reviewer, null, ct);
-            await tx.CommitAsync(ct);
-            // Counted as out from now on; its publications whose slot has come go now.
-            await duplicates.ReleaseAsync(videoId, ct);
-            await publicationQueue.DispatchAsync(videoId, ct);
-            return;
-        }
-        var review = live.FirstOrDefault(r => r.Stage == StageKind.Review && r.Status == StageRunStatus.Waiting)
-            ?? throw new PipelineCommandException("This video is not waiting for review.");
-        if (options.Value.FourEyes && string.Equals(video.CreatedBy, reviewer, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new PipelineCommandException($"Four-eyes rule: {reviewer} started this video, so another reviewer must approve it.");
-        }
-        review.Status = StageRunStatus.Succeeded;
-        review.FinishedAt = time.GetUtcNow();
-        review.Error = null;
-        db.ReviewDecisions.Add(new ReviewDecision { VideoId = videoId, Outcome = ReviewOutcome.Approved, Reviewer = reviewer });
-        var script = ScriptDocument.Parse(video.ScriptJson).Script!;
-        List<Publishing.Publication> publications;
-        try
-        {
-            publications = await publishing.ScheduleAsync(db, videoId, plan ?? new Publishing.PublishPlan(null), reviewer, ct);
-        }
-        catch (Publishing.PublishingException ex)
-        {
-            throw new PipelineCommandException(ex.Message);
-        }
-        var created = await scheduler.CreateSuccessorsAsync(db, video, script, live, review, ct);
-        video.Status = VideoStatusRules.From(live);
-        video.UpdatedAt = time.GetUtcNow();
-        Audit(db, reviewer, "video.approve", videoId.ToString(), new
-        {
-            slot = (plan?.Slot ?? Publishing.SlotChoice.Next).ToString(),
-            publications = publications.Select(p => new { channel = p.ChannelId, p.ScheduledFor }),
-        });
-        await db.SaveChangesAsync(ct);
-        await PipelineScheduler.NotifyAsync(db, review, ct);
-        await tx.CommitAsync(ct);
-        await enqueuer.EnqueueAsync(created, ct);
-    }
-
-    public async Task RejectAsync(Guid videoId, StudioActor by, string reason, CancellationToken ct)
-    {
-        var reviewer = by.Require(Roles.Reviewer);
-        if (string.IsNullOrWhiteSpace(reason))
-        {
-            throw new PipelineCommandException("Say why the video is rejected, so the creator knows what to change.");
-        }
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var video = EnsureActive(await PipelineScheduler.LockVideoAsync(db, videoId, ct));
-        var live = await PipelineScheduler.LiveRunsAsync(db, videoId, ct);
-        if (HeldByGate(live) is { } held)
-        {
-            await DecideHeldAsync(db, video, live, held, reviewer, reason.Trim(), ct);
-            await tx.CommitAsync(ct);
-            return;
-        }
-        var review = live.FirstOrDefault(r => r.Stage == StageKind.Review && r.Status == StageRunStatus.Waiting)
-            ?? throw new PipelineCommandException("This video is not waiting for review.");
-        review.Status = StageRunStatus.Rejected;
-        review.FinishedAt = time.GetUtcNow();
-        review.Error = $"Rejected by {reviewer}: {reason.Trim()}";
-        db.ReviewDecisions.Add(new ReviewDecision { VideoId = videoId, Outcome = ReviewOutcome.Rejected, Reviewer = reviewer, Reason = reason.Trim() });
-        video.Status = VideoStatusRules.From(live);
-        video.UpdatedAt = time.GetUtcNow();
-        Audit(db, reviewer, "video.reject", videoId.ToString(), new { reason });
-        await db.SaveChangesAsync(ct);
-        await PipelineScheduler.NotifyAsync(db, review, ct);
-        await tx.CommitAsync(ct);
-    }
-
-    private static StageRun? HeldByGate(List<StageRun> live) =>
-        live.FirstOrDefault(r => r.Stage == StageKind.Publish && r.Status == StageRunStatus.Waiting);
-
-    /// <summary>
-    /// A reviewer's word on a video the near-duplicate gate held: let it out anyway (no reason) or reject
-    /// it (its scheduled publications are cancelled). Either way the report stays on the run.
-    /// </summary>
-    private async Task DecideHeldAsync(ViralForgeDbContext db, Video video, List<StageRun> live, StageRun held, string reviewer, string? rejectReason, CancellationToken ct)
-    {
-        var now = time.GetUtcNow();
-        var report = held.Error;
-        held.FinishedAt = now;
-        if (rejectReason is null)
-        {
-            held.Status = StageRunStatus.Succeeded;
-            held.Error = $"Let through by {reviewer} despite the near-duplicate gate. {report}";
-            db.ReviewDecisions.Add(new ReviewDecision { VideoId = video.Id, Outcome = ReviewOutcome.Approved, Reviewer = reviewer, Reason = "Published despite the near-duplicate gate." });
-        }
-        else
-        {
-            held.Status = StageRunStatus.Rejected;
-            held.Error = $"Rejected by {reviewer}: {rejectReason} ({report})";
-            db.ReviewDecisions.Add(new ReviewDecision { VideoId = video.Id, Outcome = ReviewOutcome.Rejected, Reviewer = reviewer, Reason = rejectReason });
-            await db.Publications.Where(p => p.VideoId == video.Id && p.Status == Publishing.PublicationStatus.Scheduled)
-                .ExecuteUpdateAsync(u => u.SetProperty(p => p.Status, Publishing.PublicationStatus.Cancelled)
-                    .SetProperty(p => p.Error, $"Cancelled: the video was rejected after the near-duplicate gate held it."), ct);
-        }
-        video.Status = VideoStatusRules.From(live);
-        video.UpdatedAt = now;
-        Audit(db, reviewer, rejectReason is null ? "video.release-held" : "video.reject-held", video.Id.ToString(), new { report, reason = rejectReason });
-        await db.SaveChangesAsync(ct);
-        await PipelineScheduler.NotifyAsync(db, held, ct);
-    }
-
     private static void Audit(ViralForgeDbContext db, string actor, string action, string subject, object? details = null) =>
         db.AuditLog.Add(new AuditEntry
         {
@@ -404,82 +288,4 @@ public sealed class PipelineCommands(
         video.DeletedAt is not null ? throw new KeyNotFoundException($"Video {video.Id} does not exist.")
         : video.ArchivedAt is not null ? throw new PipelineCommandException("The video is archived: unarchive it first (its intermediate files may have been freed; the stages make them again).")
         : video;
-
-    /// <summary>
-    /// Archives (or brings back) a video: hidden from the board, unfinished runs end, scheduled
-    /// publications are cancelled; the collector then frees everything but the cut and poster.
-    /// </summary>
-    public async Task ArchiveAsync(Guid videoId, bool archive, StudioActor by, CancellationToken ct)
-    {
-        var actor = by.Require(Roles.Admin);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
-        if (video.DeletedAt is not null)
-        {
-            throw new KeyNotFoundException($"Video {videoId} does not exist.");
-        }
-        if (archive && video.ArchivedAt is null)
-        {
-            await EndWorkAsync(db, video, "The video was archived.", ct);
-            video.ArchivedAt = time.GetUtcNow();
-        }
-        else if (!archive)
-        {
-            video.ArchivedAt = null;
-        }
-        Audit(db, actor, archive ? "video.archive" : "video.unarchive", videoId.ToString());
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-        if (!archive && await FreedOutputsAsync(db, videoId, ct))
-        {
-            // The collector took the intermediates: make them again from the script, as a retry would.
-            await RerunAsync(videoId, StageKind.Keyframes, null, null, actor, ct);
-            await RerunAsync(videoId, StageKind.Narration, null, null, actor, ct);
-        }
-    }
-
-    private static async Task<bool> FreedOutputsAsync(ViralForgeDbContext db, Guid videoId, CancellationToken ct)
-    {
-        var outputs = (await db.StageRuns.AsNoTracking()
-            .Where(r => r.VideoId == videoId && r.SupersededAt == null && r.Stage != StageKind.Script)
-            .Select(r => r.OutputArtifactIds).ToListAsync(ct)).SelectMany(ids => ids).Distinct().ToList();
-        return outputs.Count > 0 && await db.Artifacts.CountAsync(a => outputs.Contains(a.Id), ct) < outputs.Count;
-    }
-
-    /// <summary>Deletes a video from the studio (not from the platforms it went out to); the collector frees its files.</summary>
-    public async Task DeleteAsync(Guid videoId, StudioActor by, CancellationToken ct)
-    {
-        var actor = by.Require(Roles.Admin);
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        await using var tx = await db.Database.BeginTransactionAsync(ct);
-        var video = await PipelineScheduler.LockVideoAsync(db, videoId, ct);
-        if (video.DeletedAt is not null)
-        {
-            return;
-        }
-        await EndWorkAsync(db, video, "The video was deleted.", ct);
-        video.DeletedAt = time.GetUtcNow();
-        Audit(db, actor, "video.delete", videoId.ToString(), new { title = video.Title });
-        await db.SaveChangesAsync(ct);
-        await tx.CommitAsync(ct);
-    }
-
-    private async Task EndWorkAsync(ViralForgeDbContext db, Video video, string reason, CancellationToken ct)
-    {
-        var sending = await db.Publications.AnyAsync(p => p.VideoId == video.Id
-            && (p.Status == Publishing.PublicationStatus.Uploading || p.Status == Publishing.PublicationStatus.Processing), ct);
-        if (sending)
-        {
-            throw new PipelineCommandException("A publication of this video is uploading or processing on its platform: wait until it is live or failed.");
-        }
-        var now = time.GetUtcNow();
-        await db.Publications.Where(p => p.VideoId == video.Id && p.Status == Publishing.PublicationStatus.Scheduled)
-            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, Publishing.PublicationStatus.Cancelled).SetProperty(p => p.Error, reason), ct);
-        foreach (var run in await PipelineScheduler.LiveRunsAsync(db, video.Id, ct))
-        {
-            EndIfUnfinished(run, now, reason);
-        }
-        video.UpdatedAt = now;
-    }
 }

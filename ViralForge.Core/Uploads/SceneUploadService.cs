@@ -51,25 +51,10 @@ public sealed class SceneUploadService(
         {
             var extension = SafeExtension(fileName);
             var path = Path.Combine(folder, "upload" + extension);
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                var buffer = new byte[1 << 16];
-                long total = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, ct)) > 0)
-                {
-                    total += read;
-                    if (total > MaxBytes)
-                    {
-                        throw new MediaRejectedException($"The file is larger than {MaxBytes >> 20} MB. Upload a shorter or smaller export.");
-                    }
-                    if (total > allowance.LeftBytes)
-                    {
-                        throw new UploadQuotaException($"This file does not fit: {DiskState.Megabytes(allowance.LeftBytes)} of your quota is left. {allowance.Describe()}");
-                    }
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                }
-            }
+            // The smaller of the size cap and the creator's quota left; refused as whichever it is.
+            await CappedFileCopy.SaveAsync(content, path, Math.Min(MaxBytes, allowance.LeftBytes), () => MaxBytes <= allowance.LeftBytes
+                ? new MediaRejectedException($"The file is larger than {MaxBytes >> 20} MB. Upload a shorter or smaller export.")
+                : new UploadQuotaException($"This file does not fit: {DiskState.Megabytes(allowance.LeftBytes)} of your quota is left. {allowance.Describe()}"), ct);
             var media = await inspector.InspectAsync(path, ct);
             var stage = media.Kind == MediaKind.Image ? StageKind.Keyframes : StageKind.Clips;
             var artifact = await store.CommitAsync(videoId, "upload", path,

@@ -51,20 +51,8 @@ public sealed class ReferenceLibrary(
         try
         {
             var path = Path.Combine(folder, "reference" + Extension(name));
-            await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
-            {
-                var buffer = new byte[1 << 16];
-                long total = 0;
-                int read;
-                while ((read = await content.ReadAsync(buffer, ct)) > 0)
-                {
-                    if ((total += read) > MaxUploadBytes)
-                    {
-                        throw new MediaRejectedException($"The file is larger than {MaxUploadBytes >> 20} MB. A shorter excerpt is enough for the gate.");
-                    }
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                }
-            }
+            await CappedFileCopy.SaveAsync(content, path, MaxUploadBytes,
+                () => new MediaRejectedException($"The file is larger than {MaxUploadBytes >> 20} MB. A shorter excerpt is enough for the gate."), ct);
             await inspector.InspectAsync(path, ct);
             var frames = await fingerprinter.FingerprintAsync(path, folder, ct);
             if (frames.Count == 0)
