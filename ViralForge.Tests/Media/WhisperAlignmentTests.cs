@@ -28,13 +28,20 @@ public sealed class WhisperAlignmentTests(ITestOutputHelper output)
         return (text, spoken with { Estimated = true });
     }
 
+    /// <summary>espeak-ng saying a sentence, and a tiny model that hears exactly it over the whole sound.</summary>
+    private static async Task<(RewrittenText Text, SpokenText Spoken, string Model, double To)> HeardFoxAsync(string folder)
+    {
+        var (text, spoken) = await SpeakAsync("The quick brown fox jumps over lazy dogs.");
+        var model = Path.Combine(TestEnvironment.NewFolder(folder), "ggml-tiny-test.bin");
+        var to = Math.Round(spoken.Seconds - 0.1, 1);
+        TinyWhisper.Write(model, [" The", " quick", " brown", " fox", " jumps", " over", " lazy", " dogs", "."], 0, to);
+        return (text, spoken, model, to);
+    }
+
     [Fact]
     public async Task The_words_whisper_hears_are_matched_to_the_script_and_timed_inside_what_it_heard()
     {
-        var (text, spoken) = await SpeakAsync("The quick brown fox jumps over lazy dogs.");
-        var model = Path.Combine(TestEnvironment.NewFolder("whisper-hears"), "ggml-tiny-test.bin");
-        var to = Math.Round(spoken.Seconds - 0.1, 1);
-        TinyWhisper.Write(model, [" The", " quick", " brown", " fox", " jumps", " over", " lazy", " dogs", "."], 0, to);
+        var (text, spoken, model, to) = await HeardFoxAsync("whisper-hears");
         using var aligner = Aligner(model);
         Assert.Null(aligner.Unavailable);
         Assert.Contains("custom Whisper model (English only", aligner.Describe());
@@ -163,10 +170,7 @@ public sealed class WhisperAlignmentTests(ITestOutputHelper output)
     [Fact]
     public async Task Pocketsphinx_aligns_english_first_and_whisper_takes_over_where_it_cannot()
     {
-        var (text, spoken) = await SpeakAsync("The quick brown fox jumps over lazy dogs.");
-        var model = Path.Combine(TestEnvironment.NewFolder("whisper-order"), "ggml-test.bin");
-        var to = Math.Round(spoken.Seconds - 0.1, 1);
-        TinyWhisper.Write(model, [" The", " quick", " brown", " fox", " jumps", " over", " lazy", " dogs", "."], 0, to);
+        var (text, spoken, model, _) = await HeardFoxAsync("whisper-order");
         using var whisper = Aligner(model);
         var pocketSphinx = new PocketSphinxAligner(Options.Create(new AlignmentOptions()), NullLogger<PocketSphinxAligner>.Instance);
         var both = new WordAligners(pocketSphinx, whisper);
