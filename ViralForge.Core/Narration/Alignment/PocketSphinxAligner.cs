@@ -15,7 +15,7 @@ namespace ViralForge.Core.Narration.Alignment;
 /// </summary>
 public sealed class PocketSphinxAligner(IOptions<AlignmentOptions> options, ILogger<PocketSphinxAligner> logger) : IWordAligner
 {
-    private const int SampleRate = 16000;
+    private const int SampleRate = AlignmentAudio.SampleRate;
     private const double FrameSeconds = 0.01;
     private const int MaxAlternatives = 4;
     // Wide beams: the path is fixed by the grammar, so searching wide costs little and keeps synthetic
@@ -98,35 +98,20 @@ public sealed class PocketSphinxAligner(IOptions<AlignmentOptions> options, ILog
             return null;
         }
 
-        var folder = Directory.CreateTempSubdirectory("vf-align-").FullName;
-        try
+        return await AlignmentAudio.InScratchFolderAsync<IReadOnlyList<WordTiming>?>("vf-align-", async folder =>
         {
             var starts = await DecodeAsync(folder, spoken, lines.ToString(), grammar, ct);
             return starts is null ? null : ToWords(words.Select(w => w.Word).ToList(), tokensOfWord, starts.Value.Starts, starts.Value.Ends);
-        }
-        finally
-        {
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
+        });
     }
 
     private async Task<(double[] Starts, double[] Ends)?> DecodeAsync(string folder, SpokenText spoken, string dictionary, List<string> grammar, CancellationToken ct)
     {
         var timeout = TimeSpan.FromSeconds(_options.TimeoutSeconds);
-        var source = Path.Combine(folder, "source.wav");
-        await EspeakLibrary.WriteWavAsync(source, spoken, ct);
-        var resampled = await ProcessRunner.RunAsync("ffmpeg",
-            ["-nostdin", "-v", "error", "-y", "-i", source, "-ac", "1", "-ar", SampleRate.ToString(CultureInfo.InvariantCulture), "-c:a", "pcm_s16le", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact", Path.Combine(folder, "utt.wav")],
-            timeout, ct);
-        if (resampled.ExitCode != 0)
+        // A 44-byte header (-adchdr 44) and nothing else: no metadata, bit-exact.
+        if (await AlignmentAudio.Resample16kAsync(spoken, folder, "utt.wav",
+                ["-c:a", "pcm_s16le", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:a", "+bitexact"], timeout, logger, ct) is null)
         {
-            logger.LogWarning("Resampling for word alignment failed: {Error}", resampled.StdErrTail);
             return null;
         }
         await File.WriteAllTextAsync(Path.Combine(folder, "words.dict"), dictionary, ct);

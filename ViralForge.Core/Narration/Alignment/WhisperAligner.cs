@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ViralForge.Core.Media;
@@ -15,7 +14,6 @@ namespace ViralForge.Core.Narration.Alignment;
 /// </summary>
 public sealed class WhisperAligner(IOptions<AlignmentOptions> options, ILogger<WhisperAligner> logger) : IWordAligner, IDisposable
 {
-    private const int SampleRate = 16000;
     private const double TokenTimeUnit = 0.01;
 
     private readonly AlignmentOptions _options = options.Value;
@@ -29,7 +27,7 @@ public sealed class WhisperAligner(IOptions<AlignmentOptions> options, ILogger<W
     public string? Unavailable => State().Problem;
 
     /// <summary>What the configured model is, for the status pages.</summary>
-    public string Describe() => State() is { Header: { } header } ? header.Describe() : State().Problem!;
+    public string Describe() => State() is var state && state.Header is { } header ? header.Describe() : state.Problem!;
 
     public bool Handles(string language) => State().Header is { } header && Speaks(header, PrimaryTag(language));
 
@@ -211,38 +209,19 @@ public sealed class WhisperAligner(IOptions<AlignmentOptions> options, ILogger<W
         return dash > 0 ? code[..dash] : code;
     }
 
-    private async Task<float[]?> Resample16kAsync(SpokenText spoken, CancellationToken ct)
-    {
-        var folder = Directory.CreateTempSubdirectory("vf-whisper-").FullName;
-        try
+    private Task<float[]?> Resample16kAsync(SpokenText spoken, CancellationToken ct) =>
+        AlignmentAudio.InScratchFolderAsync("vf-whisper-", async folder =>
         {
-            var source = Path.Combine(folder, "source.wav");
-            var target = Path.Combine(folder, "utt.f32");
-            await EspeakLibrary.WriteWavAsync(source, spoken, ct);
-            var result = await ProcessRunner.RunAsync("ffmpeg",
-                ["-nostdin", "-v", "error", "-y", "-i", source, "-ac", "1", "-ar", SampleRate.ToString(CultureInfo.InvariantCulture), "-f", "f32le", target],
-                TimeSpan.FromSeconds(_options.TimeoutSeconds), ct);
-            if (result.ExitCode != 0)
+            var target = await AlignmentAudio.Resample16kAsync(spoken, folder, "utt.f32", ["-f", "f32le"], TimeSpan.FromSeconds(_options.TimeoutSeconds), logger, ct);
+            if (target is null)
             {
-                logger.LogWarning("Resampling for word alignment failed: {Error}", result.StdErrTail);
                 return null;
             }
             var bytes = await File.ReadAllBytesAsync(target, ct);
             var samples = new float[bytes.Length / sizeof(float)];
             Buffer.BlockCopy(bytes, 0, samples, 0, samples.Length * sizeof(float));
-            return samples;
-        }
-        finally
-        {
-            try
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
+            return (float[]?)samples;
+        });
 
     public void Dispose()
     {
