@@ -173,7 +173,7 @@ public sealed class ClipStage(Ffmpeg ffmpeg, EncoderSelector encoders, MediaNorm
             // Upscaling first keeps zoompan's integer crop steps below a visible pixel.
             "-vf", $"scale={KeyframeStage.Width * 2}:{KeyframeStage.Height * 2},zoompan=z='{z}':x='{x}':y='{y}':d={frames}:s={KeyframeStage.Width}x{KeyframeStage.Height}:fps={Fps},format=yuv420p,setsar=1",
             "-frames:v", frames.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            .. (await encoders.GetAsync(ct)).Arguments,
+            .. (await encoders.GetIntermediateAsync(ct)).Arguments,
             "-pix_fmt", "yuv420p", "-r", Fps.ToString(System.Globalization.CultureInfo.InvariantCulture), "-an", "-movflags", "+faststart",
             output,
         ];

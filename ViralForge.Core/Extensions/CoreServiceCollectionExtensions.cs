@@ -64,6 +64,7 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<Uploads.SceneUploadService>();
         services.AddSingleton<Uploads.UploadQuota>();
         services.AddSingleton<PipelineScheduler>();
+        services.AddSingleton<StageQueueRouter>();
         services.AddSingleton<StageEnqueuer>();
         services.AddSingleton<StageInputLoader>();
         services.AddSingleton<StageFailures>();

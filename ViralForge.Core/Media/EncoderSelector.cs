@@ -17,6 +17,7 @@ public sealed class EncoderSelector(Ffmpeg ffmpeg, ILogger<EncoderSelector> log)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private VideoEncoder? _chosen;
+    private VideoEncoder? _intermediate;
 
     public async Task<VideoEncoder> GetAsync(CancellationToken ct)
     {
@@ -33,6 +34,24 @@ public sealed class EncoderSelector(Ffmpeg ffmpeg, ILogger<EncoderSelector> log)
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The encoder for scene clips, which only the final encode reads: libx264 at the intermediate preset
+    /// and the same CRF (NVENC is fast already and stays as it is).
+    /// </summary>
+    public async Task<VideoEncoder> GetIntermediateAsync(CancellationToken ct)
+    {
+        var final = await GetAsync(ct);
+        if (final.IsHardware)
+        {
+            return final;
+        }
+        var options = ffmpeg.Options;
+        return _intermediate ??= final with
+        {
+            Arguments = ["-c:v", "libx264", "-preset", options.IntermediateX264Preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture)],
+        };
     }
 
     private async Task<VideoEncoder> ChooseAsync(CancellationToken ct)

@@ -53,7 +53,7 @@ public sealed class MediaNormalizer(Ffmpeg ffmpeg, EncoderSelector encoders)
             graph += $";[1:a]atrim=duration={s}[a]";
         }
         args.AddRange(["-filter_complex", graph, "-map", "[v]", "-map", "[a]", "-t", s]);
-        args.AddRange(EncodeArgs(await encoders.GetAsync(ct)));
+        args.AddRange(EncodeArgs(await encoders.GetIntermediateAsync(ct)));
         args.Add(output);
         await RunAsync(args, seconds, progress, ct);
         await VerifyAsync(output, ct);

@@ -109,6 +109,12 @@ public sealed class MediaOptions
     /// <summary>libx264 preset; slower presets give smaller files at the same quality.</summary>
     public string X264Preset { get; set; } = "veryfast";
 
+    /// <summary>
+    /// libx264 preset for scene clips, which the final encode reads once and encodes again: a fast preset
+    /// at the same CRF costs bigger files, not quality (the final cut's SSIM is the same or higher).
+    /// </summary>
+    public string IntermediateX264Preset { get; set; } = "ultrafast";
+
     [Range(0, 51)]
     public int Crf { get; set; } = 20;
 

@@ -7,7 +7,7 @@ using ViralForge.Core.Data;
 namespace ViralForge.Core.Pipeline;
 
 /// <summary>Hands queued runs to Hangfire (IDs only) after their rows are committed.</summary>
-public sealed class StageEnqueuer(IBackgroundJobClient jobs, IDbContextFactory<ViralForgeDbContext> dbFactory, TimeProvider time)
+public sealed class StageEnqueuer(IBackgroundJobClient jobs, IDbContextFactory<ViralForgeDbContext> dbFactory, StageQueueRouter queues, TimeProvider time)
 {
     public async Task EnqueueAsync(IEnumerable<StageRun> runs, CancellationToken ct)
     {
@@ -24,7 +24,7 @@ public sealed class StageEnqueuer(IBackgroundJobClient jobs, IDbContextFactory<V
             var runId = run.Id;
             var jobId = jobs.Create(
                 Job.FromExpression<StageJob>(j => j.RunAsync(runId, CancellationToken.None)),
-                new EnqueuedState(StageGraph.Get(run.Stage).Queue));
+                new EnqueuedState(queues.QueueFor(run)));
             await db.StageRuns.Where(r => r.Id == runId)
                 .ExecuteUpdateAsync(s => s.SetProperty(r => r.JobId, jobId).SetProperty(r => r.EnqueuedAt, enqueuedAt), ct);
         }

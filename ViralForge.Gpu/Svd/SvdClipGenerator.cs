@@ -76,7 +76,7 @@ public sealed class SvdClipGenerator(IOptions<GpuOptions> options, OnnxProvider 
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}", "-framerate", rate, "-i", raw,
             "-vf", "scale=1080:1920:force_original_aspect_ratio=increase:flags=lanczos,crop=1080:1920,fps=30,format=yuv420p,setsar=1",
             "-t", request.Seconds.ToString("0.###", CultureInfo.InvariantCulture),
-            .. (await encoders.GetAsync(ct)).Arguments,
+            .. (await encoders.GetIntermediateAsync(ct)).Arguments,
             "-an", "-movflags", "+faststart", request.OutputPath,
         ], request.Seconds, null, ct);
         File.Delete(raw);

@@ -48,28 +48,29 @@ public static class HangfireSetup
             return services;
         }
         // One server per queue family, so a long GPU job never starves the light work; only the
-        // families this process serves (all, unless --queues names some).
+        // families this process serves (all, unless --queues names some). The first one also runs the
+        // recurring and delayed schedulers and the storage upkeep; the others are workers only, so a
+        // process polls for those once, not once per family.
+        var first = true;
         foreach (var (queue, count) in new[] { (Queues.Gpu, workers.Gpu), (Queues.Media, workers.Media), (Queues.Default, workers.Default), (Queues.Outside, workers.Outside) })
         {
-            if (role.Serves(queue))
+            if (role.Serves(queue) && count > 0)
             {
-                AddServer(services, queue, [queue], count);
+                AddServer(services, queue, [queue], count, lightweight: !first);
+                first = false;
             }
         }
         return services;
     }
 
-    private static void AddServer(IServiceCollection services, string name, string[] queues, int workers)
+    private static void AddServer(IServiceCollection services, string name, string[] queues, int workers, bool lightweight)
     {
-        if (workers <= 0)
-        {
-            return;
-        }
         services.AddHangfireServer(o =>
         {
             o.ServerName = $"{NodeIdentity.Name}:{name}";
             o.Queues = queues;
             o.WorkerCount = workers;
+            o.IsLightweightServer = lightweight;
             o.SchedulePollingInterval = TimeSpan.FromSeconds(1);
             o.ShutdownTimeout = TimeSpan.FromSeconds(30);
         });

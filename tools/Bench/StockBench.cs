@@ -49,7 +49,11 @@ internal static class StockBench
         var cs = await BenchSupport.CreateDatabaseAsync(admin, "stock");
         await using var studio = new StudioProcess(cs, Path.Combine(folder, "studio"), new()
         {
+            // The studio's own defaults, not the test harness's quick heartbeats and dispatches.
             ["Media__X264Preset"] = "veryfast",
+            ["Pipeline__HeartbeatSeconds"] = "3",
+            ["Pipeline__LostAfterSeconds"] = "15",
+            ["Pipeline__DispatchEverySeconds"] = "5",
             ["Stock__Pexels__ApiKey"] = "bench-key",
             ["Stock__Pexels__BaseUrl"] = host.BaseUrl + "pexels/",
         });
@@ -88,6 +92,12 @@ internal static class StockBench
         var wall = double.Parse(await BenchSupport.ScalarAsync(cs,
             "SELECT EXTRACT(EPOCH FROM r.started_at - v.created_at)::float8 FROM stage_runs r JOIN videos v ON v.id = r.video_id WHERE r.video_id = $1 AND r.stage = 'Review'", videoId),
             CultureInfo.InvariantCulture);
+        // Where the time went: each run's queue wait and work, from the video's creation.
+        Console.WriteLine(await BenchSupport.ScalarAsync(cs,
+            "SELECT string_agg(format('  %s %s: queued %ss, started %ss, finished %ss', r.stage, coalesce(r.scene_index::text, '-'), " +
+            "round(EXTRACT(EPOCH FROM r.queued_at - v.created_at)::numeric, 1), round(EXTRACT(EPOCH FROM r.started_at - v.created_at)::numeric, 1), " +
+            "round(EXTRACT(EPOCH FROM r.finished_at - v.created_at)::numeric, 1)), E'\n' ORDER BY r.started_at) " +
+            "FROM stage_runs r JOIN videos v ON v.id = r.video_id WHERE r.video_id = $1", videoId));
         Console.WriteLine(FormattableString.Invariant($"stock video (6 scenes, 3 candidates each from a loopback Pexels): brief to review {wall:0.0} s"));
         BenchSupport.Bench("stock_scene_seconds", wall, "s", "<=45");
     }
