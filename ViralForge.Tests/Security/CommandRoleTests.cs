@@ -34,6 +34,8 @@ public sealed class CommandRoleTests
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddViralForgeCore(configuration, cs);
+        // The GPU services bind their options from the host's configuration, as in the studio.
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration);
         services.AddViralForgeGpu();
         services.AddViralForgeHangfire(configuration, cs);
         Microsoft.Extensions.DependencyInjection.DataProtectionServiceCollectionExtensions.AddDataProtection(services);

@@ -37,6 +37,8 @@ internal static class DuplicateBench
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddViralForgeCore(configuration, cs);
+        // The GPU services bind their options from the host's configuration, as in the studio.
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration);
         services.AddViralForgeGpu();
         await using var provider = services.BuildServiceProvider();
         var dbFactory = provider.GetRequiredService<IDbContextFactory<ViralForgeDbContext>>();

@@ -95,6 +95,8 @@ internal static class PickupBench
         var services = new ServiceCollection();
         services.AddLogging(b => b.SetMinimumLevel(LogLevel.Warning));
         services.AddViralForgeCore(configuration, cs);
+        // The GPU services bind their options from the host's configuration, as in the studio.
+        services.AddSingleton<Microsoft.Extensions.Configuration.IConfiguration>(configuration);
         services.AddViralForgeGpu();
         services.AddViralForgeHangfire(configuration, cs);
         Microsoft.Extensions.DependencyInjection.DataProtectionServiceCollectionExtensions.AddDataProtection(services);
