@@ -47,18 +47,13 @@ public sealed class EncoderSelector(Ffmpeg ffmpeg, ILogger<EncoderSelector> log)
         {
             return final;
         }
-        var options = ffmpeg.Options;
-        return _intermediate ??= final with
-        {
-            Arguments = ["-c:v", "libx264", "-preset", options.IntermediateX264Preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture)],
-        };
+        return _intermediate ??= X264(ffmpeg.Options, ffmpeg.Options.IntermediateX264Preset, final.Reason);
     }
 
     private async Task<VideoEncoder> ChooseAsync(CancellationToken ct)
     {
         var options = ffmpeg.Options;
-        var crf = options.Crf.ToString(CultureInfo.InvariantCulture);
-        var x264 = (string reason) => new VideoEncoder("libx264", ["-c:v", "libx264", "-preset", options.X264Preset, "-crf", crf], reason);
+        var x264 = (string reason) => X264(options, options.X264Preset, reason);
         if (options.Encoder == "libx264")
         {
             return Log(x264("libx264 chosen in configuration (Media:Encoder)."));
@@ -81,6 +76,9 @@ public sealed class EncoderSelector(Ffmpeg ffmpeg, ILogger<EncoderSelector> log)
         var cq = Math.Clamp(options.Crf + 3, 0, 51).ToString(CultureInfo.InvariantCulture);
         return Log(new VideoEncoder("h264_nvenc", ["-c:v", "h264_nvenc", "-preset", "p5", "-rc", "vbr", "-cq", cq, "-b:v", "0"], "h264_nvenc works on this machine."));
     }
+
+    private static VideoEncoder X264(Pipeline.MediaOptions options, string preset, string reason) =>
+        new("libx264", ["-c:v", "libx264", "-preset", preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture)], reason);
 
     private VideoEncoder Log(VideoEncoder encoder)
     {
